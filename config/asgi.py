@@ -1,0 +1,11 @@
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+application = get_asgi_application()
+
+from fieldwork.sources.checks import assert_keys_usable  # noqa: E402
+
+assert_keys_usable()

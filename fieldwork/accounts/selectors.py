@@ -1,0 +1,7 @@
+from django.db.models import QuerySet
+
+from fieldwork.accounts.models import Membership
+
+
+def member_list(*, study) -> QuerySet[Membership]:
+    return Membership.objects.filter(study=study).select_related("user").order_by("user__username")

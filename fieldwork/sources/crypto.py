@@ -1,0 +1,133 @@
+"""Envelope encryption of source identities and keyed blind indexes. Pure: bytes in, bytes out.
+
+- Each source has its own 256-bit data key (DEK). Its identity (a small JSON document) is
+  sealed with AES-256-GCM under that key, with the source's UUID as associated data, so a
+  ciphertext copied onto another row does not open.
+- The DEK is stored only wrapped (AES-256-GCM) by a master key that lives outside the
+  database. A master key is known by its id, an HMAC of a fixed label, so rows say which key
+  wrapped them without revealing anything about it.
+- Duplicate detection compares HMACs of normalized names and phones under a separate key,
+  scoped per study, so equal names in two studies do not link.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+_WRAP_AAD = b"fieldwork/dek/v1|"
+_IDENTITY_AAD = b"fieldwork/identity/v1|"
+
+
+class CryptoKeyError(Exception):
+    """A key is missing, malformed, or not the one the data was sealed with."""
+
+
+class KeyFormatError(CryptoKeyError):
+    pass
+
+
+class WrongKeyError(CryptoKeyError):
+    pass
+
+
+def generate_key() -> bytes:
+    return AESGCM.generate_key(bit_length=256)
+
+
+def encode_key(key: bytes) -> str:
+    return base64.b64encode(key).decode("ascii")
+
+
+def decode_key(text: str, *, where: str) -> bytes:
+    """Parse a base64 key of 32 bytes; `where` names its origin for the error message."""
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise KeyFormatError(f"{where} is not valid base64.") from exc
+    if len(key) != KEY_BYTES:
+        raise KeyFormatError(f"{where} must decode to {KEY_BYTES} bytes, not {len(key)}.")
+    return key
+
+
+def key_id(key: bytes) -> str:
+    """A stable, non-secret name for a key (16 hex characters)."""
+    return hmac.new(key, b"fieldwork/key-id/v1", hashlib.sha256).hexdigest()[:16]
+
+
+def wrap_key(*, master: bytes, dek: bytes, context: bytes) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(master).encrypt(nonce, dek, _WRAP_AAD + context)
+
+
+def unwrap_key(*, master: bytes, wrapped: bytes, context: bytes) -> bytes:
+    try:
+        return AESGCM(master).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _WRAP_AAD + context)
+    except InvalidTag as exc:
+        raise WrongKeyError("The master key does not open this data key.") from exc
+
+
+def seal(*, dek: bytes, document: dict, context: bytes) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    plaintext = json.dumps(document, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return nonce + AESGCM(dek).encrypt(nonce, plaintext, _IDENTITY_AAD + context)
+
+
+def open_sealed(*, dek: bytes, sealed: bytes, context: bytes) -> dict:
+    try:
+        plaintext = AESGCM(dek).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], _IDENTITY_AAD + context)
+    except InvalidTag as exc:
+        raise WrongKeyError("This identity does not open with its data key.") from exc
+    return json.loads(plaintext)
+
+
+# --- Blind indexes ----------------------------------------------------------------------------
+
+_SPACES = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"[^\w\s]")
+
+
+def normalize_name(name: str) -> str:
+    """Case, accents, punctuation and word order do not matter: "Traoré, Amadou" equals
+    "amadou traore". Transliteration variants (Touré/Toure) meet; spelling variants do not."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    words = _SPACES.split(_NOT_WORD.sub(" ", bare).strip())
+    return " ".join(sorted(w for w in words if w))
+
+
+#: National numbers in Mali have 8 digits; comparing the last 8 digits makes "+223 76 12 34 56",
+#: "0022376123456" and "76 12 34 56" the same phone.
+PHONE_DIGITS = 8
+
+
+def normalize_phone(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone)
+    return digits[-PHONE_DIGITS:] if len(digits) >= 6 else ""
+
+
+def blind_index(*, key: bytes, scope: str, kind: str, normalized: str) -> str:
+    """HMAC-SHA256 of a normalized value, scoped (per study) and typed ("name", "phone").
+
+    Empty values get no index: two sources without a phone are not duplicates."""
+    if not normalized:
+        return ""
+    message = f"{scope}|{kind}|{normalized}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class SealedIdentity:
+    ciphertext: bytes
+    wrapped_key: bytes
+    key_id: str

@@ -1,0 +1,99 @@
+"""Master key rotation: re-wrap each source's data key under a new master key.
+
+Identities are not re-encrypted (their data keys do not change), so a rotation touches one
+small column per row. It runs in batches, one transaction each; every row is at all times
+wrapped by either the old or the new key, and both are configured until the end, so the app
+keeps working and an interrupted run simply continues when started again.
+"""
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from fieldwork.audit.services import audit_record
+from fieldwork.sources import crypto
+from fieldwork.sources.keys import keyring, next_key_path, reset_keyring, write_key_file
+from fieldwork.sources.models import Source
+
+
+class RotationError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class RotationResult:
+    rewrapped: int
+    remaining: int
+    finished: bool
+    message: str
+
+
+def _prepare_next_key(progress: Callable[[str], None]) -> None:
+    if settings.FIELDWORK_MASTER_KEY:
+        if not settings.FIELDWORK_NEXT_MASTER_KEY:
+            raise RotationError(
+                "The master key comes from FIELDWORK_MASTER_KEY; set FIELDWORK_NEXT_MASTER_KEY "
+                "to the new key (base64 of 32 random bytes) for this and every running process, "
+                "then run the rotation again."
+            )
+        return
+    path = next_key_path(settings.FIELDWORK_MASTER_KEY_FILE)
+    if not path.exists():
+        write_key_file(path, crypto.generate_key())
+        progress(f"New master key written to {path}.")
+    reset_keyring()
+
+
+def rotate_master_key(
+    *, batch_size: int = 500, max_batches: int | None = None, progress: Callable[[str], None] = print
+) -> RotationResult:
+    """Re-wrap data keys batch by batch until none is wrapped by an old key, then promote the
+    new key (key-file mode) or say how to (environment mode). Idempotent and restartable."""
+    if batch_size < 1:
+        raise RotationError("The batch size must be at least 1.")
+    _prepare_next_key(progress)
+    ring = keyring()
+    if ring.next is None:
+        raise RotationError("The next master key could not be read.")
+    new_id = crypto.key_id(ring.next)
+    pending = Source.objects.filter(wrapped_key__isnull=False).exclude(key_id=new_id)
+
+    done = batches = 0
+    while max_batches is None or batches < max_batches:
+        with transaction.atomic():
+            rows = list(pending.select_for_update().order_by("pk")[:batch_size])
+            if not rows:
+                break
+            for source in rows:
+                context = str(source.uuid).encode()
+                dek = crypto.unwrap_key(
+                    master=ring.master_for(source.key_id), wrapped=bytes(source.wrapped_key), context=context
+                )
+                source.wrapped_key = crypto.wrap_key(master=ring.next, dek=dek, context=context)
+                source.key_id = new_id
+            Source.objects.bulk_update(rows, ["wrapped_key", "key_id"])
+        done += len(rows)
+        batches += 1
+        progress(f"Re-wrapped {done} data keys.")
+
+    remaining = pending.count()
+    if remaining:
+        return RotationResult(done, remaining, False,
+                              f"Stopped with {remaining} data keys still under the old key; run again to continue.")
+
+    with transaction.atomic():
+        audit_record(actor=None, action="keys.master_rotated", target_type="master_key", target_id=new_id,
+                     data={"rewrapped": done})
+    if settings.FIELDWORK_MASTER_KEY:
+        message = (f"Rotation finished ({done} re-wrapped). Set FIELDWORK_MASTER_KEY to the new key "
+                   f"(id {new_id}), remove FIELDWORK_NEXT_MASTER_KEY, restart, and destroy the old key.")
+    else:
+        path = settings.FIELDWORK_MASTER_KEY_FILE
+        os.replace(next_key_path(path), path)  # atomic: the old key file is gone
+        reset_keyring()
+        message = (f"Rotation finished ({done} re-wrapped). {path} now holds the new key (id {new_id}); "
+                   "destroy any backup of the old key and restart running processes.")
+    return RotationResult(done, 0, True, message)

@@ -1,0 +1,131 @@
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from fieldwork.accounts.models import Membership, Role, User
+from fieldwork.sources.keys import reset_keyring
+from fieldwork.studies.models import ActorAlias, PlaceLevel
+from tests.factories import (
+    ActorFactory,
+    ConsentFormFactory,
+    MembershipFactory,
+    PlaceFactory,
+    StudyFactory,
+    UserFactory,
+    make_source,
+)
+
+OUTSIDER = "outsider"  # signed in, member of another study only
+ANONYMOUS = "anonymous"
+ALL_ROLES = [*Role]
+EVERY_VISITOR = [*Role, OUTSIDER, ANONYMOUS]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keyring():
+    """Tests that change key settings must not leak a cached keyring into the next test."""
+    reset_keyring()
+    yield
+    reset_keyring()
+
+
+@dataclass
+class StudyWorld:
+    """One study with a member in every role and one of each object, plus a second study
+    whose member is an outsider here. Allowed and denied cases share this setup."""
+
+    study: object
+    other_study: object
+    members: dict
+    outsider: User
+    region: object
+    cercle: object
+    commune: object
+    village: object
+    actor: object
+    consent_form: object
+    source: object
+    extra: dict = field(default_factory=dict)
+
+    def member(self, role):
+        if role == ANONYMOUS or role is None:
+            return None
+        if role == OUTSIDER:
+            return self.outsider
+        return self.members[Role(role)]
+
+    def membership(self, role) -> Membership:
+        return Membership.objects.get(study=self.study, user=self.members[Role(role)])
+
+    def url_kwargs(self) -> dict:
+        return {
+            "slug": self.study.slug,
+            "code": self.source.code,
+            "place_id": self.village.pk,
+            "actor_id": self.actor.pk,
+            "member_id": self.membership(Role.CODER).pk,
+            "form_id": self.consent_form.pk,
+            **self.extra,
+        }
+
+    def url(self, name: str) -> str:
+        wanted = url_kwarg_names(name)
+        available = self.url_kwargs()
+        missing = wanted - available.keys()
+        assert not missing, f"{name} needs URL arguments the test world lacks: {sorted(missing)}"
+        return reverse(name, kwargs={k: available[k] for k in wanted})
+
+
+def _walk(patterns, prefix_ns="", prefix_kwargs=frozenset()):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{prefix_ns}{p.namespace}:" if p.namespace else prefix_ns
+            kws = prefix_kwargs | _pattern_kwargs(p.pattern)
+            yield from _walk(p.url_patterns, ns, kws)
+        elif isinstance(p, URLPattern) and p.name:
+            yield f"{prefix_ns}{p.name}", prefix_kwargs | _pattern_kwargs(p.pattern)
+
+
+def _pattern_kwargs(pattern) -> frozenset:
+    if hasattr(pattern, "converters"):
+        return frozenset(pattern.converters)
+    return frozenset(re.findall(r"\(\?P<(\w+)>", str(pattern)))
+
+
+def all_url_names() -> dict[str, frozenset]:
+    """Every named URL the resolver knows, with the keyword arguments it takes."""
+    return dict(_walk(get_resolver().url_patterns))
+
+
+def url_kwarg_names(name: str) -> frozenset:
+    return all_url_names()[name]
+
+
+@pytest.fixture
+def study_world(db) -> StudyWorld:
+    study = StudyFactory(slug="centre-mali", name="Centre du Mali")
+    other = StudyFactory(slug="diaspora", name="Diaspora", place_scheme="diaspora")
+    members = {role: MembershipFactory(study=study, role=role, user__username=f"{role.value}-user").user for role in Role}
+    outsider = MembershipFactory(study=other, role=Role.STUDY_ADMIN, user__username="outsider").user
+    region = PlaceFactory(study=study, name="Mopti", level=PlaceLevel.REGION)
+    cercle = PlaceFactory(study=study, name="Bandiagara", level=PlaceLevel.CERCLE, parent=region)
+    commune = PlaceFactory(study=study, name="Sangha", level=PlaceLevel.COMMUNE, parent=cercle)
+    village = PlaceFactory(study=study, name="Ogol", level=PlaceLevel.VILLAGE, parent=commune)
+    actor = ActorFactory(study=study, name="Dan Na Ambassagou")
+    ActorAlias.objects.create(actor=actor, name="Dana", language="fr")
+    form = ConsentFormFactory(study=study, created_by=members[Role.STUDY_ADMIN], version=1)
+    source = make_source(study=study, by=members[Role.FIELD_RESEARCHER], form=form, place=village)
+    return StudyWorld(study, other, members, outsider, region, cercle, commune, village, actor, form, source)
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing costs ~0.3 s a user; tests create many users and test no hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
