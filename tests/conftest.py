@@ -23,6 +23,24 @@ ALL_ROLES = [*Role]
 EVERY_VISITOR = [*Role, OUTSIDER, ANONYMOUS]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_keys(tmp_path_factory):
+    """Tests never touch the keys under var/: without keys in the environment (as CI's
+    PostgreSQL run sets them, shared with its worker), each session makes its own."""
+    from django.conf import settings
+
+    from fieldwork.sources import crypto
+    from fieldwork.sources.keys import write_key_file
+
+    folder = tmp_path_factory.mktemp("keys")
+    if not settings.FIELDWORK_MASTER_KEY:
+        settings.FIELDWORK_MASTER_KEY_FILE = folder / "master.key"
+        write_key_file(settings.FIELDWORK_MASTER_KEY_FILE, crypto.generate_key())
+    if not settings.FIELDWORK_BLIND_INDEX_KEY:
+        settings.FIELDWORK_BLIND_INDEX_KEY_FILE = folder / "blind_index.key"
+        write_key_file(settings.FIELDWORK_BLIND_INDEX_KEY_FILE, crypto.generate_key())
+
+
 @pytest.fixture(autouse=True)
 def _fresh_keyring():
     """Tests that change key settings must not leak a cached keyring into the next test."""
@@ -107,7 +125,10 @@ def url_kwarg_names(name: str) -> frozenset:
 def study_world(db) -> StudyWorld:
     study = StudyFactory(slug="centre-mali", name="Centre du Mali")
     other = StudyFactory(slug="diaspora", name="Diaspora", place_scheme="diaspora")
-    members = {role: MembershipFactory(study=study, role=role, user__username=f"{role.value}-user").user for role in Role}
+    members = {
+        role: MembershipFactory(study=study, role=role, user__username=f"{role.value}-user").user
+        for role in Role
+    }
     outsider = MembershipFactory(study=other, role=Role.STUDY_ADMIN, user__username="outsider").user
     region = PlaceFactory(study=study, name="Mopti", level=PlaceLevel.REGION)
     cercle = PlaceFactory(study=study, name="Bandiagara", level=PlaceLevel.CERCLE, parent=region)
@@ -117,7 +138,9 @@ def study_world(db) -> StudyWorld:
     ActorAlias.objects.create(actor=actor, name="Dana", language="fr")
     form = ConsentFormFactory(study=study, created_by=members[Role.STUDY_ADMIN], version=1)
     source = make_source(study=study, by=members[Role.FIELD_RESEARCHER], form=form, place=village)
-    return StudyWorld(study, other, members, outsider, region, cercle, commune, village, actor, form, source)
+    return StudyWorld(
+        study, other, members, outsider, region, cercle, commune, village, actor, form, source
+    )
 
 
 @pytest.fixture

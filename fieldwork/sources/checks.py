@@ -28,11 +28,11 @@ def master_key_problems() -> list[str]:
         return []  # no database yet: nothing can have been sealed
     unknown = stored - set(ring.key_ids())
     if unknown:
+        configured, sealed = ", ".join(ring.key_ids()), ", ".join(sorted(unknown))
         return [
-            "The configured master key (id %s) is not the key that sealed the stored source "
-            "identities (sealed with: %s). Fieldwork will not start with the wrong key; set "
-            "FIELDWORK_MASTER_KEY or FIELDWORK_MASTER_KEY_FILE to the right one."
-            % (", ".join(ring.key_ids()), ", ".join(sorted(unknown)))
+            f"The configured master key (id {configured}) is not the key that sealed the stored "
+            f"source identities (sealed with: {sealed}). Fieldwork will not start with the wrong "
+            "key; set FIELDWORK_MASTER_KEY or FIELDWORK_MASTER_KEY_FILE to the right one."
         ]
     return []
 
