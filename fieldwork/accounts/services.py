@@ -16,7 +16,9 @@ def user_create(*, username: str, password: str, email: str = "", language: str 
     if not username:
         raise ServiceError({"username": [_("Enter a username.")]})
     if User.objects.filter(username__iexact=username).exists():
-        raise ServiceError({"username": [_("An account named “%(name)s” already exists.") % {"name": username}]})
+        raise ServiceError(
+            {"username": [_("An account named “%(name)s” already exists.") % {"name": username}]}
+        )
     user = User(username=username, email=email.strip(), language=language)
     try:
         validate_password(password, user)
@@ -33,7 +35,9 @@ def _check_role(role: str) -> None:
 
 
 def _keep_an_admin(membership: Membership) -> None:
-    others = Membership.objects.filter(study=membership.study, role=Role.STUDY_ADMIN).exclude(pk=membership.pk)
+    others = Membership.objects.filter(study=membership.study, role=Role.STUDY_ADMIN).exclude(
+        pk=membership.pk
+    )
     if membership.role == Role.STUDY_ADMIN and not others.exists():
         raise ServiceError(_("A study needs at least one study admin; appoint another one first."))
 
@@ -46,21 +50,40 @@ def member_add(*, study, by, username: str, role: str, password: str = "") -> Me
     if user is None:
         if not password:
             raise ServiceError(
-                {"username": [_("No account is named “%(name)s”. Give a password to create it.") % {"name": username}]}
+                {
+                    "username": [
+                        _("No account is named “%(name)s”. Give a password to create it.")
+                        % {"name": username}
+                    ]
+                }
             )
         user = user_create(username=username, password=password)
     if Membership.objects.filter(study=study, user=user).exists():
-        raise ServiceError({"username": [_("%(name)s is already a member of this study.") % {"name": user.username}]})
+        raise ServiceError(
+            {
+                "username": [
+                    _("%(name)s is already a member of this study.") % {"name": user.username}
+                ]
+            }
+        )
     membership = Membership.objects.create(study=study, user=user, role=role)
-    audit_record(actor=by, study=study, action="membership.added", target=membership,
-                 target_id=user.username, data={"role": role})
+    audit_record(
+        actor=by,
+        study=study,
+        action="membership.added",
+        target=membership,
+        target_id=user.username,
+        data={"role": role},
+    )
     return membership
 
 
 @transaction.atomic
 def member_change_role(*, membership: Membership, by, role: str) -> Membership:
     _check_role(role)
-    membership = Membership.objects.select_for_update().select_related("user", "study").get(pk=membership.pk)
+    membership = (
+        Membership.objects.select_for_update().select_related("user", "study").get(pk=membership.pk)
+    )
     if membership.role == role:
         return membership
     if role != Role.STUDY_ADMIN:
@@ -68,15 +91,29 @@ def member_change_role(*, membership: Membership, by, role: str) -> Membership:
     old = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
-    audit_record(actor=by, study=membership.study, action="membership.role_changed", target=membership,
-                 target_id=membership.user.username, data={"from": old, "to": role})
+    audit_record(
+        actor=by,
+        study=membership.study,
+        action="membership.role_changed",
+        target=membership,
+        target_id=membership.user.username,
+        data={"from": old, "to": role},
+    )
     return membership
 
 
 @transaction.atomic
 def member_remove(*, membership: Membership, by) -> None:
-    membership = Membership.objects.select_for_update().select_related("user", "study").get(pk=membership.pk)
+    membership = (
+        Membership.objects.select_for_update().select_related("user", "study").get(pk=membership.pk)
+    )
     _keep_an_admin(membership)
-    audit_record(actor=by, study=membership.study, action="membership.removed", target=membership,
-                 target_id=membership.user.username, data={"role": membership.role})
+    audit_record(
+        actor=by,
+        study=membership.study,
+        action="membership.removed",
+        target=membership,
+        target_id=membership.user.username,
+        data={"role": membership.role},
+    )
     membership.delete()

@@ -38,5 +38,8 @@ def audit_event_list(
 
 def audit_action_names(*, study) -> list[str]:
     return list(
-        AuditEvent.objects.filter(study=study).order_by().values_list("action", flat=True).distinct()
+        AuditEvent.objects.filter(study=study)
+        .order_by()
+        .values_list("action", flat=True)
+        .distinct()
     )

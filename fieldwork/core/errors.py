@@ -8,5 +8,13 @@ class ServiceError(ValidationError):
 
     It is a ValidationError so forms and the API show it the same way: a translated,
     user-facing sentence, optionally keyed by the field it concerns
-    (`ServiceError({"phone": [...]})`).
+    (`ServiceError({"phone": [...]})`). `code` names a kind of refusal the caller may act on
+    (`"duplicate"`: the user may confirm and retry).
     """
+
+    def __init__(self, message, code=None, params=None):
+        super().__init__(message, code, params)
+        # ValidationError drops `code` when given a dict of field errors; keep it, or callers
+        # could not tell a duplicate warning from any other refusal.
+        if code is not None or not hasattr(self, "code"):
+            self.code = code

@@ -72,7 +72,9 @@ def wrap_key(*, master: bytes, dek: bytes, context: bytes) -> bytes:
 
 def unwrap_key(*, master: bytes, wrapped: bytes, context: bytes) -> bytes:
     try:
-        return AESGCM(master).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _WRAP_AAD + context)
+        return AESGCM(master).decrypt(
+            wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _WRAP_AAD + context
+        )
     except InvalidTag as exc:
         raise WrongKeyError("The master key does not open this data key.") from exc
 
@@ -85,7 +87,9 @@ def seal(*, dek: bytes, document: dict, context: bytes) -> bytes:
 
 def open_sealed(*, dek: bytes, sealed: bytes, context: bytes) -> dict:
     try:
-        plaintext = AESGCM(dek).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], _IDENTITY_AAD + context)
+        plaintext = AESGCM(dek).decrypt(
+            sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], _IDENTITY_AAD + context
+        )
     except InvalidTag as exc:
         raise WrongKeyError("This identity does not open with its data key.") from exc
     return json.loads(plaintext)

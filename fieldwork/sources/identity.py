@@ -40,10 +40,14 @@ def seal_identity(*, identity: Identity, context: bytes) -> crypto.SealedIdentit
     dek = crypto.generate_key()
     ciphertext = crypto.seal(dek=dek, document=identity.to_document(), context=context)
     wrapped = crypto.wrap_key(master=ring.wrapping_key, dek=dek, context=context)
-    return crypto.SealedIdentity(ciphertext=ciphertext, wrapped_key=wrapped, key_id=ring.wrapping_key_id)
+    return crypto.SealedIdentity(
+        ciphertext=ciphertext, wrapped_key=wrapped, key_id=ring.wrapping_key_id
+    )
 
 
-def open_identity(*, ciphertext: bytes, wrapped_key: bytes, key_id: str, context: bytes) -> Identity:
+def open_identity(
+    *, ciphertext: bytes, wrapped_key: bytes, key_id: str, context: bytes
+) -> Identity:
     try:
         master = keyring().master_for(key_id)
     except crypto.WrongKeyError:
@@ -51,7 +55,9 @@ def open_identity(*, ciphertext: bytes, wrapped_key: bytes, key_id: str, context
         reset_keyring()
         master = keyring().master_for(key_id)
     dek = crypto.unwrap_key(master=master, wrapped=bytes(wrapped_key), context=context)
-    return Identity.from_document(crypto.open_sealed(dek=dek, sealed=bytes(ciphertext), context=context))
+    return Identity.from_document(
+        crypto.open_sealed(dek=dek, sealed=bytes(ciphertext), context=context)
+    )
 
 
 def identity_indexes(*, identity: Identity, scope: str) -> tuple[str, str]:

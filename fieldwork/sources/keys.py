@@ -89,7 +89,10 @@ def ensure_embedded_keys() -> None:
         return
     if not settings.FIELDWORK_MASTER_KEY and not settings.FIELDWORK_MASTER_KEY_FILE.exists():
         write_key_file(settings.FIELDWORK_MASTER_KEY_FILE, crypto.generate_key())
-    if not settings.FIELDWORK_BLIND_INDEX_KEY and not settings.FIELDWORK_BLIND_INDEX_KEY_FILE.exists():
+    if (
+        not settings.FIELDWORK_BLIND_INDEX_KEY
+        and not settings.FIELDWORK_BLIND_INDEX_KEY_FILE.exists()
+    ):
         write_key_file(settings.FIELDWORK_BLIND_INDEX_KEY_FILE, crypto.generate_key())
 
 

@@ -22,13 +22,21 @@ class Source(models.Model):
     """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    study = models.ForeignKey("studies.Study", on_delete=models.PROTECT, related_name="sources")
+    # Indexed through the (study, …) composites below; a single-column index would only slow
+    # inserts down.
+    study = models.ForeignKey(
+        "studies.Study", on_delete=models.PROTECT, related_name="sources", db_index=False
+    )
     code = models.CharField(_("code"), max_length=16)
     gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
     age = models.PositiveSmallIntegerField(_("age when recorded"), null=True, blank=True)
     place = models.ForeignKey(
-        "studies.Place", on_delete=models.PROTECT, null=True, blank=True, related_name="sources",
+        "studies.Place",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sources",
         verbose_name=_("place"),
     )
     community = models.CharField(_("group or community"), max_length=120, blank=True)
@@ -92,13 +100,17 @@ class ConsentForm(models.Model):
     Versions are immutable: a change of wording is a new version, so every consent record
     points at the exact text the source heard."""
 
-    study = models.ForeignKey("studies.Study", on_delete=models.PROTECT, related_name="consent_forms")
+    study = models.ForeignKey(
+        "studies.Study", on_delete=models.PROTECT, related_name="consent_forms"
+    )
     title = models.CharField(_("title"), max_length=200)
     version = models.PositiveIntegerField(_("version"))
     text_fr = models.TextField(_("text in French"))
     text_en = models.TextField(_("text in English"))
     scopes = models.JSONField(_("scopes asked"), default=list)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -142,10 +154,14 @@ class ConsentRecord(models.Model):
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     scopes = models.JSONField(_("scopes"), default=list)
-    method = models.CharField(_("how obtained"), max_length=32, choices=ConsentMethod.choices, blank=True)
+    method = models.CharField(
+        _("how obtained"), max_length=32, choices=ConsentMethod.choices, blank=True
+    )
     effective_on = models.DateField(_("date"))
     reason = models.TextField(_("reason"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -48,7 +48,10 @@ def _prepare_next_key(progress: Callable[[str], None]) -> None:
 
 
 def rotate_master_key(
-    *, batch_size: int = 500, max_batches: int | None = None, progress: Callable[[str], None] = print
+    *,
+    batch_size: int = 500,
+    max_batches: int | None = None,
+    progress: Callable[[str], None] = print,
 ) -> RotationResult:
     """Re-wrap data keys batch by batch until none is wrapped by an old key, then promote the
     new key (key-file mode) or say how to (environment mode). Idempotent and restartable."""
@@ -70,7 +73,9 @@ def rotate_master_key(
             for source in rows:
                 context = str(source.uuid).encode()
                 dek = crypto.unwrap_key(
-                    master=ring.master_for(source.key_id), wrapped=bytes(source.wrapped_key), context=context
+                    master=ring.master_for(source.key_id),
+                    wrapped=bytes(source.wrapped_key),
+                    context=context,
                 )
                 source.wrapped_key = crypto.wrap_key(master=ring.next, dek=dek, context=context)
                 source.key_id = new_id
@@ -81,19 +86,32 @@ def rotate_master_key(
 
     remaining = pending.count()
     if remaining:
-        return RotationResult(done, remaining, False,
-                              f"Stopped with {remaining} data keys still under the old key; run again to continue.")
+        return RotationResult(
+            done,
+            remaining,
+            False,
+            f"Stopped with {remaining} data keys still under the old key; run again to continue.",
+        )
 
     with transaction.atomic():
-        audit_record(actor=None, action="keys.master_rotated", target_type="master_key", target_id=new_id,
-                     data={"rewrapped": done})
+        audit_record(
+            actor=None,
+            action="keys.master_rotated",
+            target_type="master_key",
+            target_id=new_id,
+            data={"rewrapped": done},
+        )
     if settings.FIELDWORK_MASTER_KEY:
-        message = (f"Rotation finished ({done} re-wrapped). Set FIELDWORK_MASTER_KEY to the new key "
-                   f"(id {new_id}), remove FIELDWORK_NEXT_MASTER_KEY, restart, and destroy the old key.")
+        message = (
+            f"Rotation finished ({done} re-wrapped). Set FIELDWORK_MASTER_KEY to the new key "
+            f"(id {new_id}), remove FIELDWORK_NEXT_MASTER_KEY, restart, and destroy the old key."
+        )
     else:
         path = settings.FIELDWORK_MASTER_KEY_FILE
         os.replace(next_key_path(path), path)  # atomic: the old key file is gone
         reset_keyring()
-        message = (f"Rotation finished ({done} re-wrapped). {path} now holds the new key (id {new_id}); "
-                   "destroy any backup of the old key and restart running processes.")
+        message = (
+            f"Rotation finished ({done} re-wrapped). {path} now holds the new key (id {new_id}); "
+            "destroy any backup of the old key and restart running processes."
+        )
     return RotationResult(done, 0, True, message)

@@ -4,22 +4,31 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from fieldwork.sources.identity import Identity, identity_indexes
 from fieldwork.sources.models import ConsentForm, ConsentRecord, ConsentScope, Source
+from fieldwork.studies.selectors import place_subtree_ids
 
 
-def source_list(*, study, search: str = "", place=None, consent: str = "") -> QuerySet[Source]:
+def source_list(
+    *, study, search: str = "", place=None, consent: str = "", within=None
+) -> QuerySet[Source]:
     """A study's sources, pseudonymous. `search` matches the code or the community only:
-    identities are never searchable, not even by those who may read them."""
+    identities are never searchable, not even by those who may read them. `place` matches
+    that place only, `within` that place and every place inside it."""
     qs = (
         Source.objects.filter(study=study)
         .select_related("place", "recorded_by")
         .prefetch_related(
-            Prefetch("consent_records", queryset=ConsentRecord.objects.order_by(*ConsentRecord._meta.ordering))
+            Prefetch(
+                "consent_records",
+                queryset=ConsentRecord.objects.order_by(*ConsentRecord._meta.ordering),
+            )
         )
     )
     if search:
         qs = qs.filter(Q(code__icontains=search) | Q(community__icontains=search))
     if place is not None:
         qs = qs.filter(place=place)
+    if within is not None:
+        qs = qs.filter(place_id__in=place_subtree_ids(place=within))
     if consent == "withdrawn":
         qs = qs.filter(consent_records__kind=ConsentRecord.Kind.WITHDRAWAL).distinct()
     return qs
@@ -84,19 +93,49 @@ class DuplicateHint:
         return self.same_name or self.same_phone
 
 
-def source_duplicate_hint(*, study, identity: Identity, exclude: Source | None = None) -> DuplicateHint:
-    name_idx, phone_idx = identity_indexes(identity=identity, scope=str(study.uuid))
-    qs = Source.objects.filter(study=study)
+def source_duplicate_hint(
+    *, study, identity: Identity, exclude: Source | None = None
+) -> DuplicateHint:
+    hint, _taken = source_duplicate_and_taken_codes(study=study, identity=identity, exclude=exclude)
+    return hint
+
+
+def source_duplicate_and_taken_codes(
+    *, study, identity: Identity | None, exclude: Source | None = None, codes: tuple[str, ...] = ()
+) -> tuple[DuplicateHint, frozenset[str]]:
+    """In one query: whether the name or phone is already in the study (identity None: not
+    asked), and which of the candidate `codes` are taken. Source creation asks both at once,
+    since every statement is a round trip."""
+    condition = Q(code__in=codes) if codes else Q(pk__in=[])
+    name_idx = phone_idx = ""
+    if identity is not None:
+        name_idx, phone_idx = identity_indexes(identity=identity, scope=str(study.uuid))
+        if name_idx:
+            condition |= Q(name_index=name_idx)
+        if phone_idx:
+            condition |= Q(phone_index=phone_idx)
+    qs = Source.objects.filter(study=study).filter(condition)
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
-    return DuplicateHint(
-        same_name=bool(name_idx) and qs.filter(name_index=name_idx).exists(),
-        same_phone=bool(phone_idx) and qs.filter(phone_index=phone_idx).exists(),
+    rows = list(qs.values_list("code", "name_index", "phone_index"))
+    hint = DuplicateHint(
+        same_name=bool(name_idx) and any(r[1] == name_idx for r in rows),
+        same_phone=bool(phone_idx) and any(r[2] == phone_idx for r in rows),
     )
+    return hint, frozenset(r[0] for r in rows) & frozenset(codes)
+
+
+def source_consent_history(*, source: Source) -> QuerySet[ConsentRecord]:
+    """A source's consent events, oldest first, with their form and recorder."""
+    return ConsentRecord.objects.filter(source=source).select_related("form", "recorded_by")
 
 
 def consent_form_list(*, study) -> QuerySet[ConsentForm]:
     return ConsentForm.objects.filter(study=study).select_related("created_by")
+
+
+def consent_form_get(*, study, form_id: int) -> ConsentForm | None:
+    return consent_form_list(study=study).filter(pk=form_id).first()
 
 
 def consent_form_current(*, study) -> QuerySet[ConsentForm]:

@@ -23,7 +23,12 @@ class PlaceLevel(models.TextChoices):
 
 #: Levels of each scheme, outermost first. A place's parent is one level up.
 SCHEME_LEVELS: dict[str, tuple[str, ...]] = {
-    PlaceScheme.MALI: (PlaceLevel.REGION, PlaceLevel.CERCLE, PlaceLevel.COMMUNE, PlaceLevel.VILLAGE),
+    PlaceScheme.MALI: (
+        PlaceLevel.REGION,
+        PlaceLevel.CERCLE,
+        PlaceLevel.COMMUNE,
+        PlaceLevel.VILLAGE,
+    ),
     PlaceScheme.DIASPORA: (PlaceLevel.COUNTRY, PlaceLevel.CITY),
 }
 
@@ -79,22 +84,32 @@ class Place(models.Model):
         levels = SCHEME_LEVELS[self.study.place_scheme]
         if self.level not in levels:
             raise ValidationError(
-                {"level": _("This study's places do not have the level “%(level)s”.")
-                 % {"level": self.get_level_display()}}
+                {
+                    "level": _("This study's places do not have the level “%(level)s”.")
+                    % {"level": self.get_level_display()}
+                }
             )
         depth = levels.index(self.level)
         if depth == 0:
             if self.parent_id is not None:
                 raise ValidationError(
-                    {"parent": _("A %(level)s is at the top of the hierarchy and has no parent.")
-                     % {"level": self.get_level_display()}}
+                    {
+                        "parent": _("A %(level)s is at the top of the hierarchy and has no parent.")
+                        % {"level": self.get_level_display()}
+                    }
                 )
             return
         expected = levels[depth - 1]
-        if self.parent is None or self.parent.level != expected or self.parent.study_id != self.study_id:
+        if (
+            self.parent is None
+            or self.parent.level != expected
+            or self.parent.study_id != self.study_id
+        ):
             raise ValidationError(
-                {"parent": _("A %(level)s must be placed inside a %(parent)s of this study.")
-                 % {"level": self.get_level_display(), "parent": PlaceLevel(expected).label}}
+                {
+                    "parent": _("A %(level)s must be placed inside a %(parent)s of this study.")
+                    % {"level": self.get_level_display(), "parent": PlaceLevel(expected).label}
+                }
             )
 
     def path(self) -> list["Place"]:

@@ -14,7 +14,9 @@ from fieldwork.studies.models import Actor, ActorAlias, ActorKind, Place, PlaceS
 
 
 @transaction.atomic
-def study_create(*, by, name: str, slug: str = "", description: str = "", place_scheme: str) -> Study:
+def study_create(
+    *, by, name: str, slug: str = "", description: str = "", place_scheme: str
+) -> Study:
     """Create a study; its creator becomes its first study admin."""
     name = name.strip()
     slug = slugify(slug or name)[:60]
@@ -24,12 +26,16 @@ def study_create(*, by, name: str, slug: str = "", description: str = "", place_
     if not slug:
         errors["slug"] = [_("Give the study a short name made of letters, digits or hyphens.")]
     elif Study.objects.filter(slug=slug).exists():
-        errors["slug"] = [_("Another study already uses the short name “%(slug)s”.") % {"slug": slug}]
+        errors["slug"] = [
+            _("Another study already uses the short name “%(slug)s”.") % {"slug": slug}
+        ]
     if place_scheme not in PlaceScheme.values:
         errors["place_scheme"] = [_("Choose how the study's places nest.")]
     if errors:
         raise ServiceError(errors)
-    study = Study.objects.create(name=name, slug=slug, description=description.strip(), place_scheme=place_scheme)
+    study = Study.objects.create(
+        name=name, slug=slug, description=description.strip(), place_scheme=place_scheme
+    )
     Membership.objects.create(user=by, study=study, role=Role.STUDY_ADMIN)
     audit_record(actor=by, study=study, action="study.created", target=study, target_id=study.slug)
     return study
@@ -47,7 +53,13 @@ def place_create(*, study: Study, by, name: str, level: str, parent: Place | Non
     place.clean()
     clash = Place.objects.filter(study=study, parent=parent, name__iexact=name)
     if clash.exists():
-        raise ServiceError({"name": [_("“%(name)s” already exists at this place in the hierarchy.") % {"name": name}]})
+        raise ServiceError(
+            {
+                "name": [
+                    _("“%(name)s” already exists at this place in the hierarchy.") % {"name": name}
+                ]
+            }
+        )
     place.save()
     audit_record(actor=by, study=study, action="place.created", target=place, data={"level": level})
     return place
@@ -63,11 +75,17 @@ def _set_aliases(actor: Actor, aliases: Iterable[tuple[str, str]]) -> None:
             ActorAlias.objects.create(actor=actor, name=name, language=language)
 
 
-def _validate_actor(*, study: Study, actor: Actor | None, name: str, kind: str, parent, areas) -> None:
+def _validate_actor(
+    *, study: Study, actor: Actor | None, name: str, kind: str, parent, areas
+) -> None:
     errors: dict[str, list[str]] = {}
     if not name:
         errors["name"] = [_("Enter the actor's name.")]
-    elif Actor.objects.filter(study=study, name__iexact=name).exclude(pk=getattr(actor, "pk", None)).exists():
+    elif (
+        Actor.objects.filter(study=study, name__iexact=name)
+        .exclude(pk=getattr(actor, "pk", None))
+        .exists()
+    ):
         errors["name"] = [_("This study already has an actor named “%(name)s”.") % {"name": name}]
     if kind not in ActorKind.values:
         errors["kind"] = [_("Choose the kind of actor.")]
@@ -78,7 +96,9 @@ def _validate_actor(*, study: Study, actor: Actor | None, name: str, kind: str, 
             node = parent
             while node is not None:
                 if node.pk == actor.pk:
-                    errors["parent"] = [_("An actor cannot be a branch of itself or of its own branches.")]
+                    errors["parent"] = [
+                        _("An actor cannot be a branch of itself or of its own branches.")
+                    ]
                     break
                 node = node.parent
     if any(p.study_id != study.pk for p in areas):
@@ -89,13 +109,22 @@ def _validate_actor(*, study: Study, actor: Actor | None, name: str, kind: str, 
 
 @transaction.atomic
 def actor_create(
-    *, study: Study, by, name: str, kind: str, parent: Actor | None = None, description: str = "",
-    aliases: Iterable[tuple[str, str]] = (), active_areas: Iterable[Place] = (),
+    *,
+    study: Study,
+    by,
+    name: str,
+    kind: str,
+    parent: Actor | None = None,
+    description: str = "",
+    aliases: Iterable[tuple[str, str]] = (),
+    active_areas: Iterable[Place] = (),
 ) -> Actor:
     """Register an actor with its aliases (name, language) and the places where it is active."""
     name, areas = name.strip(), list(active_areas)
     _validate_actor(study=study, actor=None, name=name, kind=kind, parent=parent, areas=areas)
-    actor = Actor.objects.create(study=study, name=name, kind=kind, parent=parent, description=description.strip())
+    actor = Actor.objects.create(
+        study=study, name=name, kind=kind, parent=parent, description=description.strip()
+    )
     _set_aliases(actor, aliases)
     actor.active_areas.set(areas)
     audit_record(actor=by, study=study, action="actor.created", target=actor)
@@ -104,13 +133,27 @@ def actor_create(
 
 @transaction.atomic
 def actor_update(
-    *, actor: Actor, by, name: str, kind: str, parent: Actor | None, description: str,
-    aliases: Iterable[tuple[str, str]], active_areas: Iterable[Place],
+    *,
+    actor: Actor,
+    by,
+    name: str,
+    kind: str,
+    parent: Actor | None,
+    description: str,
+    aliases: Iterable[tuple[str, str]],
+    active_areas: Iterable[Place],
 ) -> Actor:
     actor = Actor.objects.select_for_update().get(pk=actor.pk)
     name, areas = name.strip(), list(active_areas)
-    _validate_actor(study=actor.study, actor=actor, name=name, kind=kind, parent=parent, areas=areas)
-    actor.name, actor.kind, actor.parent, actor.description = name, kind, parent, description.strip()
+    _validate_actor(
+        study=actor.study, actor=actor, name=name, kind=kind, parent=parent, areas=areas
+    )
+    actor.name, actor.kind, actor.parent, actor.description = (
+        name,
+        kind,
+        parent,
+        description.strip(),
+    )
     actor.save()
     _set_aliases(actor, aliases)
     actor.active_areas.set(areas)

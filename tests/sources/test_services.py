@@ -155,3 +155,15 @@ def test_partial_withdrawal_keeps_participation(study_world):
     )
     scope = source_release_scope(source=source)
     assert scope.participates and scope.in_datasets and not scope.quotes
+
+
+def test_a_taken_code_is_never_reused(study_world, monkeypatch):
+    """Codes are random; when every drawn candidate is taken, a longer code is drawn."""
+    from fieldwork.sources import services
+
+    taken = study_world.source.code
+    draws = iter([taken] * services.CODE_CANDIDATES + ["SRC-LONGER"])
+    monkeypatch.setattr(services, "_new_code", lambda length: next(draws))
+    source = make_source(study=study_world.study, by=study_world.member(Role.FIELD_RESEARCHER))
+    assert source.code == "SRC-LONGER"
+    assert Source.objects.filter(code=taken).count() == 1
