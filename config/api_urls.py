@@ -1,4 +1,58 @@
-from django.urls import path  # noqa: F401
+"""The REST API, version 1. Every study-scoped URL takes the study's `slug`; objects inside a
+study are addressed by `code` (sources) or `place_id`, `actor_id`, `member_id`, `form_id`."""
+
+from django.urls import path
+
+from fieldwork.accounts.api import MemberDetailApi, MemberListApi
+from fieldwork.audit.api import AuditEventListApi
+from fieldwork.sources.api import (
+    ConsentFormDetailApi,
+    ConsentFormListApi,
+    SourceConsentListApi,
+    SourceConsentWithdrawApi,
+    SourceDetailApi,
+    SourceListApi,
+    SourceRevealApi,
+    SourceShredApi,
+)
+from fieldwork.studies.api import (
+    ActorDetailApi,
+    ActorListApi,
+    PlaceDetailApi,
+    PlaceListApi,
+    StudyDetailApi,
+    StudyListApi,
+)
 
 app_name = "api"
-urlpatterns: list = []
+
+STUDY = "studies/<slug:slug>/"
+SOURCE = STUDY + "sources/<str:code>/"
+
+urlpatterns = [
+    path("studies/", StudyListApi.as_view(), name="study-list"),
+    path(STUDY, StudyDetailApi.as_view(), name="study-detail"),
+    path(STUDY + "sources/", SourceListApi.as_view(), name="source-list"),
+    path(SOURCE, SourceDetailApi.as_view(), name="source-detail"),
+    path(SOURCE + "reveal/", SourceRevealApi.as_view(), name="source-reveal"),
+    path(SOURCE + "shred/", SourceShredApi.as_view(), name="source-shred"),
+    path(SOURCE + "consent/", SourceConsentListApi.as_view(), name="source-consent-list"),
+    path(
+        SOURCE + "consent/withdraw/",
+        SourceConsentWithdrawApi.as_view(),
+        name="source-consent-withdraw",
+    ),
+    path(STUDY + "consent-forms/", ConsentFormListApi.as_view(), name="consent-form-list"),
+    path(
+        STUDY + "consent-forms/<int:form_id>/",
+        ConsentFormDetailApi.as_view(),
+        name="consent-form-detail",
+    ),
+    path(STUDY + "places/", PlaceListApi.as_view(), name="place-list"),
+    path(STUDY + "places/<int:place_id>/", PlaceDetailApi.as_view(), name="place-detail"),
+    path(STUDY + "actors/", ActorListApi.as_view(), name="actor-list"),
+    path(STUDY + "actors/<int:actor_id>/", ActorDetailApi.as_view(), name="actor-detail"),
+    path(STUDY + "members/", MemberListApi.as_view(), name="member-list"),
+    path(STUDY + "members/<int:member_id>/", MemberDetailApi.as_view(), name="member-detail"),
+    path(STUDY + "audit-events/", AuditEventListApi.as_view(), name="audit-event-list"),
+]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
 from fieldwork.accounts.models import Membership, Role
@@ -108,6 +109,17 @@ def can_see_identity_directly(user, source: "Source") -> bool:
     return role in RECORDER_ROLES
 
 
+def can_edit_source(user, source: "Source") -> bool:
+    """Supervisors and study admins edit any source of their study; a field researcher
+    edits only the sources they recorded."""
+    if not has_perm(user, source.study, Perm.SOURCE_EDIT):
+        return False
+    return (
+        source.recorded_by_id == getattr(user, "pk", None)
+        or study_role(user=user, study=source.study) in STAFF
+    )
+
+
 # --- Access helpers: the only way views obtain protected objects ----------------------------
 
 
@@ -128,9 +140,11 @@ def source_for(user, study: "Study", code: str, *, need: Perm = Perm.SOURCE_VIEW
 
     if not has_perm(user, study, need):
         raise PermissionDenied
-    source = Source.objects.select_related("study", "place", "recorded_by").filter(
-        study=study, code=code
-    ).first()
+    source = (
+        Source.objects.select_related("study", "place", "recorded_by")
+        .filter(study=study, code=code)
+        .first()
+    )
     if source is None:
         raise Http404
     return source
@@ -150,5 +164,13 @@ class StudyPermission(BasePermission):
             perm = getattr(view, "required_perms", {}).get("GET")
         if perm is None:
             return False
-        view.study = study_for(request.user, view.kwargs["slug"], need=perm)
+        # REST framework's own exceptions, not Django's: the browsable API probes the other
+        # methods' permissions while rendering a response and catches only these; a Django
+        # PermissionDenied there turned an allowed GET into a 403 page.
+        try:
+            view.study = study_for(request.user, view.kwargs["slug"], need=perm)
+        except Http404 as exc:
+            raise exceptions.NotFound from exc
+        except PermissionDenied as exc:
+            raise exceptions.PermissionDenied from exc
         return True

@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from fieldwork.audit import views
 
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [path("", views.event_list, name="event-list")]

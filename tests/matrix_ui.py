@@ -1,0 +1,83 @@
+"""Who may use each page of the web interface: (url name, method, roles allowed).
+
+Read with `tests/conftest.py`'s `study_world`: the source there was recorded by the field
+researcher (so she may edit it), `member_id` is the coder's membership, `form_id` the study's
+consent form. Besides roles, a set may name OUTSIDER (signed in, member of another study) and
+ANONYMOUS. An empty POST by an allowed visitor answers 200 (the form with its errors) or a
+redirect; anyone else gets 403 (member without the permission) or 404 (not a member), and an
+anonymous visitor is sent to the sign-in page.
+"""
+
+from fieldwork.accounts.models import Role
+from tests.conftest import ANONYMOUS, OUTSIDER
+
+FR, CODER, SUP, ANALYST, ADMIN = (
+    Role.FIELD_RESEARCHER,
+    Role.CODER,
+    Role.SUPERVISOR,
+    Role.ANALYST,
+    Role.STUDY_ADMIN,
+)
+EVERYONE = frozenset(Role)
+STAFF = frozenset({SUP, ADMIN})
+SOURCE_USERS = STAFF | {FR}
+NOBODY: frozenset[Role] = frozenset()
+
+UI_MATRIX = [
+    # accounts: not tied to a study. Signed-in visitors asking for the sign-in page are sent on
+    # to their studies; signing out sends everyone to the sign-in page (for an anonymous
+    # visitor that is the usual "please sign in" answer).
+    ("accounts:login", "get", EVERYONE | {OUTSIDER, ANONYMOUS}),
+    ("accounts:logout", "post", EVERYONE | {OUTSIDER}),
+    # studies: the list shows each user their own studies, the outsider included
+    ("studies:study-list", "get", EVERYONE | {OUTSIDER}),
+    ("studies:study-create", "get", NOBODY),  # site staff only (user.is_staff), no study role
+    ("studies:study-create", "post", NOBODY),
+    ("studies:study-home", "get", EVERYONE),
+    ("studies:place-list", "get", EVERYONE),
+    ("studies:place-create", "get", STAFF),
+    ("studies:place-create", "post", STAFF),
+    ("studies:actor-list", "get", EVERYONE),
+    ("studies:actor-detail", "get", EVERYONE),
+    ("studies:actor-create", "get", STAFF),
+    ("studies:actor-create", "post", STAFF),
+    ("studies:actor-edit", "get", STAFF),
+    ("studies:actor-edit", "post", STAFF),
+    ("studies:member-list", "get", STAFF),
+    ("studies:member-add", "get", {ADMIN}),
+    ("studies:member-add", "post", {ADMIN}),
+    ("studies:member-role", "post", {ADMIN}),
+    ("studies:member-remove", "post", {ADMIN}),
+    # sources (coders and analysts never reach a source page)
+    ("sources:source-list", "get", SOURCE_USERS),
+    ("sources:source-create", "get", SOURCE_USERS),
+    ("sources:source-create", "post", SOURCE_USERS),
+    ("sources:source-duplicate-check", "post", SOURCE_USERS),
+    ("sources:source-detail", "get", SOURCE_USERS),
+    ("sources:source-edit", "get", SOURCE_USERS),  # the researcher because she recorded it
+    ("sources:source-edit", "post", SOURCE_USERS),
+    ("sources:source-reveal", "post", STAFF),
+    ("sources:source-shred", "get", {ADMIN}),
+    ("sources:source-shred", "post", {ADMIN}),
+    ("sources:consent-grant", "get", SOURCE_USERS),
+    ("sources:consent-grant", "post", SOURCE_USERS),
+    ("sources:consent-withdraw", "get", SOURCE_USERS),
+    ("sources:consent-withdraw", "post", SOURCE_USERS),
+    ("sources:consent-form-list", "get", SOURCE_USERS | {CODER}),
+    ("sources:consent-form-detail", "get", SOURCE_USERS | {CODER}),
+    ("sources:consent-form-create", "get", {ADMIN}),
+    ("sources:consent-form-create", "post", {ADMIN}),
+    # audit
+    ("audit:event-list", "get", STAFF),
+]
+
+#: Answers only to POST: GET gets 405.
+POST_ONLY = frozenset(
+    {
+        "accounts:logout",
+        "studies:member-role",
+        "studies:member-remove",
+        "sources:source-duplicate-check",
+        "sources:source-reveal",
+    }
+)
