@@ -14,6 +14,13 @@ app.autodiscover_tasks()
 
 @worker_init.connect
 def _refuse_to_start_without_keys(**kwargs) -> None:
+    from django.db import connections
+
     from fieldwork.sources.checks import assert_keys_usable
 
-    assert_keys_usable()
+    try:
+        assert_keys_usable()
+    finally:
+        # The check ran in the parent process, which does no database work itself: an open
+        # connection here would only hold the database (and stop it from being dropped).
+        connections.close_all()

@@ -15,6 +15,11 @@ def user_create(*, username: str, password: str, email: str = "", language: str 
     username = username.strip()
     if not username:
         raise ServiceError({"username": [_("Enter a username.")]})
+    try:
+        for validator in User._meta.get_field("username").validators:
+            validator(username)
+    except ValidationError as exc:
+        raise ServiceError({"username": exc.messages}) from exc
     if User.objects.filter(username__iexact=username).exists():
         raise ServiceError(
             {"username": [_("An account named “%(name)s” already exists.") % {"name": username}]}
