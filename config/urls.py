@@ -1,11 +1,12 @@
-from django.conf.urls.i18n import set_language
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from fieldwork.accounts.views import language_switch
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="studies:study-list", permanent=False), name="home"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", language_switch, name="set_language"),
     path("accounts/", include("fieldwork.accounts.urls")),
     path("studies/", include("fieldwork.studies.urls")),
     path("studies/<slug:slug>/sources/", include("fieldwork.sources.urls")),

@@ -1,5 +1,6 @@
 """Writes about accounts and study membership. Role changes are audited."""
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -122,3 +123,11 @@ def member_remove(*, membership: Membership, by) -> None:
         data={"role": membership.role},
     )
     membership.delete()
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """Remember the interface language a user chose; unknown codes are ignored."""
+    if language in dict(settings.LANGUAGES) and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user

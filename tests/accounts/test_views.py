@@ -68,3 +68,20 @@ def test_the_language_switch_is_on_every_page_and_returns_to_it(client, study_wo
     assert f'action="{reverse("set_language")}"' in page
     assert 'name="next" value="/studies/centre-mali/sources/?q=SRC"' in page
     assert 'value="en"' in page and 'value="fr"' in page
+
+
+def test_the_chosen_language_is_kept_for_the_next_sign_in(client, study_world):
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    user = study_world.member(Role.SUPERVISOR)
+    client.force_login(user)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    user.refresh_from_db()
+    assert user.language == "en"
+
+    fresh = Client()  # another browser: no language cookie yet
+    fresh.post(reverse("accounts:login"), {"username": user.username, "password": PASSWORD})
+    page = fresh.get(reverse("studies:study-list"))
+    assert b'<html lang="en">' in page.content
