@@ -152,3 +152,14 @@ def user(db):
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s a user; tests create many users and test no hashing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    """The product speaks French first; tests read English unless they ask for French
+    (tests/test_translations.py, the language switch tests)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fieldwork.audit.labels import action_label
 
@@ -20,7 +21,9 @@ class AuditFilterForm(forms.Form):
     target = forms.CharField(
         label=_("Target"), required=False, max_length=64, help_text=_("A code such as SRC-7K3Q.")
     )
-    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    since = forms.DateField(
+        label=pgettext_lazy("date range", "From"), required=False, widget=DateInput()
+    )
     until = forms.DateField(label=_("Until"), required=False, widget=DateInput())
 
     def __init__(self, *args, action_names=(), **kwargs):

@@ -122,14 +122,15 @@ class ConsentForm(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} v{self.version}"
+        return _("%(title)s v%(version)s") % {"title": self.title, "version": self.version}
 
     @property
     def audit_label(self) -> str:
         return f"{self.title} v{self.version}"
 
     def scope_labels(self) -> list[str]:
-        return [ConsentScope(s).label for s in self.scopes]
+        """Labels in the order the consent form lists scopes, not by internal code."""
+        return [label for value, label in ConsentScope.choices if value in self.scopes]
 
 
 class ConsentMethod(models.TextChoices):
@@ -185,4 +186,5 @@ class ConsentRecord(models.Model):
         super().save(*args, **kwargs)
 
     def scope_labels(self) -> list[str]:
-        return [ConsentScope(s).label for s in self.scopes]
+        """Labels in the order the consent form lists scopes, not by internal code."""
+        return [label for value, label in ConsentScope.choices if value in self.scopes]

@@ -44,7 +44,8 @@ def test_signing_out_takes_a_post(client, study_world):
     assert "_auth_user_id" not in client.session
 
 
-def test_language_switch_renders_english_then_french(client, study_world):
+def test_language_switch_renders_english_then_french(client, study_world, settings):
+    settings.LANGUAGE_CODE = "fr"  # the product's default, which tests otherwise set to English
     client.force_login(study_world.member(Role.STUDY_ADMIN))
     home = reverse("studies:study-home", args=[study_world.study.slug])
 
