@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from fieldwork.accounts.models import Role
 from fieldwork.audit.models import AuditEvent
@@ -50,6 +51,10 @@ def browser(monkeypatch):
         )
         yield browser
         browser.close()
+        # Inside Playwright's event loop the test's ORM calls get their own connections
+        # (Django keys them by async context); close them here, in that context, or they
+        # outlive the test and keep PostgreSQL from dropping the test database.
+        connections.close_all()
 
 
 def _sign_in(page, base, username):
