@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "fieldwork.audit",
     "fieldwork.studies",
     "fieldwork.sources",
+    "fieldwork.instruments",
 ]
 
 MIDDLEWARE = [

@@ -36,6 +36,8 @@ class Perm(enum.StrEnum):
     MEMBER_VIEW = "member_view"
     MEMBER_MANAGE = "member_manage"
     AUDIT_VIEW = "audit_view"
+    INSTRUMENT_VIEW = "instrument_view"
+    INSTRUMENT_MANAGE = "instrument_manage"
 
 
 FR, CODER, SUP, ANALYST, ADMIN = (
@@ -66,6 +68,9 @@ PERM_ROLES: dict[Perm, frozenset[Role]] = {
     Perm.MEMBER_VIEW: STAFF,
     Perm.MEMBER_MANAGE: frozenset({ADMIN}),
     Perm.AUDIT_VIEW: STAFF,
+    # Questionnaires are not sensitive; analysts will read their codebook in releases.
+    Perm.INSTRUMENT_VIEW: STAFF | {FR, CODER},
+    Perm.INSTRUMENT_MANAGE: frozenset({ADMIN}),
 }
 
 #: Roles that may read the identity of a source they recorded themselves, without a reveal.

@@ -1,0 +1,147 @@
+"""Questionnaires (instruments) made from XLSForms, versioned, with their questions and choices
+extracted into tables the rest of the app reads."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Disclosure(models.TextChoices):
+    """How a question's answers may leak who a source is; the release pipeline reads it
+    (REDCap's identifier flag, refined)."""
+
+    DIRECT_IDENTIFIER = "direct_identifier", _("Direct identifier")
+    QUASI_IDENTIFIER = "quasi_identifier", _("Quasi-identifier")
+    SENSITIVE = "sensitive", _("Sensitive")
+    NONE = "none", _("None")
+
+
+class Instrument(models.Model):
+    """A questionnaire of a study, known by its XLSForm form_id; its content lives in versions."""
+
+    study = models.ForeignKey("studies.Study", on_delete=models.PROTECT, related_name="instruments")
+    form_id = models.CharField(_("form ID"), max_length=255)
+    title = models.CharField(_("title"), max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "form_id"], name="instrument_unique_form_id")
+        ]
+
+    def __str__(self) -> str:
+        return self.form_id
+
+    @property
+    def audit_label(self) -> str:
+        return self.form_id
+
+
+class InstrumentVersion(models.Model):
+    """One upload of an XLSForm: the original file, the XForm pyxform made of it, and what was
+    extracted. A draft until published; interviews point at the version they were made with."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        RETIRED = "retired", _("Retired")
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="versions")
+    version = models.CharField(_("version"), max_length=255)
+    title = models.CharField(_("title"), max_length=255)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    original_filename = models.CharField(max_length=255)
+    original_file = models.BinaryField()
+    xform_xml = models.TextField()
+    xform_md5 = models.CharField(max_length=32)
+    languages = models.JSONField(default=list)
+    default_language = models.CharField(max_length=64, blank=True)
+    #: pyxform's warnings at conversion, as shown to the uploader: [{"message", "sheet", "row"}]
+    warnings = models.JSONField(default=list)
+    #: XLSForm settings sheet (public_key for encrypted forms, submission_url, instance_name…)
+    form_settings = models.JSONField(default=dict)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["instrument_id", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instrument", "version"], name="instrument_version_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id}@{self.version}"
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.instrument.form_id}@{self.version}"
+
+
+class Question(models.Model):
+    """A question (or group, repeat, note, calculate, metadata field) of one version.
+
+    `path` is the XForm path without the root, e.g. "household/members/age", so repeats and
+    groups are plain prefixes; `repeat_path` names the innermost repeat that contains it."""
+
+    version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.CASCADE, related_name="questions"
+    )
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=255)
+    path = models.CharField(max_length=1024)
+    type = models.CharField(max_length=64)  # pyxform's type: "select one", "integer", "group"…
+    list_name = models.CharField(max_length=255, blank=True)  # choices list for selects
+    repeat_path = models.CharField(max_length=1024, blank=True)
+    labels = models.JSONField(default=dict)  # {"French (fr)": "…", "default": "…"}
+    hints = models.JSONField(default=dict)
+    required = models.BooleanField(default=False)
+    required_message = models.JSONField(default=dict)
+    relevant = models.TextField(blank=True)
+    constraint = models.TextField(blank=True)
+    constraint_message = models.JSONField(default=dict)
+    calculation = models.TextField(blank=True)
+    choice_filter = models.TextField(blank=True)
+    appearance = models.CharField(max_length=255, blank=True)
+    default = models.TextField(blank=True)
+    read_only = models.BooleanField(default=False)
+    disclosure = models.CharField(
+        max_length=32, choices=Disclosure.choices, default=Disclosure.NONE
+    )
+    #: True while the role is the app's guess (no disclosure column): a study admin confirms it.
+    disclosure_suggested = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["version_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "path"], name="question_unique_path"),
+        ]
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class Choice(models.Model):
+    version = models.ForeignKey(InstrumentVersion, on_delete=models.CASCADE, related_name="choices")
+    list_name = models.CharField(max_length=255)
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=255)
+    labels = models.JSONField(default=dict)
+    #: Extra columns of the choices sheet, used by choice_filter expressions.
+    extra = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["version_id", "list_name", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "list_name", "name"], name="choice_unique_name_in_list"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.list_name}:{self.name}"

@@ -1,0 +1,67 @@
+"""Plain data describing an instrument version, passed between the database and the pure
+modules (`xlsform.py` makes them from an XLSForm, `answers.py` validates answers against
+them). Frozen, so a pure function cannot change what it was given."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in an uploaded form or a submission, located as precisely as known."""
+
+    message: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def located(self) -> str:
+        """The message with its place in front, as shown to users: 'survey, row 12: …'."""
+        where = ", ".join(
+            part
+            for part in (
+                self.sheet,
+                f"row {self.row}" if self.row is not None else None,
+                f"column {self.column}" if self.column else None,
+            )
+            if part
+        )
+        return f"{where}: {self.message}" if where else self.message
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    """One node of the form in document order: question, group, repeat, note, calculate or
+    metadata. `path` excludes the root ("household/members/age"); `repeat_path` is the
+    innermost enclosing repeat's path ("" outside repeats)."""
+
+    name: str
+    path: str
+    type: str
+    list_name: str = ""
+    repeat_path: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+    hints: dict[str, str] = field(default_factory=dict)
+    required: bool = False
+    required_message: dict[str, str] = field(default_factory=dict)
+    relevant: str = ""
+    constraint: str = ""
+    constraint_message: dict[str, str] = field(default_factory=dict)
+    calculation: str = ""
+    choice_filter: str = ""
+    appearance: str = ""
+    default: str = ""
+    read_only: bool = False
+    disclosure: str = "none"
+    disclosure_suggested: bool = False
+
+    @property
+    def is_group(self) -> bool:
+        return self.type in ("group", "repeat")
+
+
+@dataclass(frozen=True)
+class ChoiceSpec:
+    list_name: str
+    name: str
+    labels: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, str] = field(default_factory=dict)
