@@ -1,15 +1,17 @@
 """Fieldwork benchmarks on PostgreSQL: `make bench`, or `.venv/bin/python bench/run.py`.
 
 Creates a scratch database (dropped and re-created), migrates it, generates fresh keys into a
-temporary FIELDWORK_VAR_DIR, runs the benchmarks in `bench/sources_bench.py` and prints each
-figure beside its target as it is measured. Exits 0 even when a target is missed (the output
-says MISS); exits 2 when PostgreSQL or psycopg is not there.
+temporary FIELDWORK_VAR_DIR, runs the benchmarks in `bench/sources_bench.py` and
+`bench/instruments_bench.py` and prints each figure beside its target as it is measured.
+Exits 0 even when a target is missed (the output says MISS); exits 2 when PostgreSQL or
+psycopg is not there.
 
     --database-url   postgres://user@host:port/name  (or env BENCH_DATABASE_URL); the name must
                      contain "bench", since the database is dropped
     --quick          smaller sizes, for a smoke run
     --profile        also print a cProfile of the source_create loop
     --keep           leave the scratch database for inspection
+    --only           sources | instruments: run one of the benchmarks
 """
 
 import argparse
@@ -43,6 +45,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="1,000 / 10,000 / 200: a smoke run")
     parser.add_argument("--profile", action="store_true", help="cProfile the service loop")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--only", choices=("sources", "instruments"), help="run one of the benchmarks"
+    )
     args = parser.parse_args()
     if args.quick:
         args.sources, args.population, args.lookups = 1_000, 10_000, 200
@@ -130,16 +135,20 @@ def main() -> None:
         from django.core.management import call_command
         from django.db import connections
 
-        from bench import sources_bench
+        from bench import instruments_bench, sources_bench
 
         call_command("migrate", verbosity=0)
         try:
-            sources_bench.run(
-                sources=args.sources,
-                population=args.population,
-                lookups=args.lookups,
-                profile=args.profile,
-            )
+            if args.only in (None, "sources"):
+                sources_bench.run(
+                    sources=args.sources,
+                    population=args.population,
+                    lookups=args.lookups,
+                    profile=args.profile,
+                )
+                print()
+            if args.only in (None, "instruments"):
+                instruments_bench.run()
         finally:
             connections.close_all()
     finally:

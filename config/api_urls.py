@@ -1,10 +1,17 @@
 """The REST API, version 1. Every study-scoped URL takes the study's `slug`; objects inside a
-study are addressed by `code` (sources) or `place_id`, `actor_id`, `member_id`, `form_id`."""
+study are addressed by `code` (sources) or `place_id`, `actor_id`, `member_id`, `form_id`,
+`version_id` (instrument versions)."""
 
 from django.urls import path
 
 from fieldwork.accounts.api import MemberDetailApi, MemberListApi
 from fieldwork.audit.api import AuditEventListApi
+from fieldwork.instruments.api import (
+    InstrumentListApi,
+    InstrumentVersionDetailApi,
+    InstrumentVersionDisclosureApi,
+    InstrumentVersionPublishApi,
+)
 from fieldwork.sources.api import (
     ConsentFormDetailApi,
     ConsentFormListApi,
@@ -28,6 +35,7 @@ app_name = "api"
 
 STUDY = "studies/<slug:slug>/"
 SOURCE = STUDY + "sources/<str:code>/"
+VERSION = STUDY + "instruments/versions/<int:version_id>/"
 
 urlpatterns = [
     path("studies/", StudyListApi.as_view(), name="study-list"),
@@ -54,5 +62,17 @@ urlpatterns = [
     path(STUDY + "actors/<int:actor_id>/", ActorDetailApi.as_view(), name="actor-detail"),
     path(STUDY + "members/", MemberListApi.as_view(), name="member-list"),
     path(STUDY + "members/<int:member_id>/", MemberDetailApi.as_view(), name="member-detail"),
+    path(STUDY + "instruments/", InstrumentListApi.as_view(), name="instrument-list"),
+    path(VERSION, InstrumentVersionDetailApi.as_view(), name="instrument-version-detail"),
+    path(
+        VERSION + "publish/",
+        InstrumentVersionPublishApi.as_view(),
+        name="instrument-version-publish",
+    ),
+    path(
+        VERSION + "disclosure/",
+        InstrumentVersionDisclosureApi.as_view(),
+        name="instrument-version-disclosure",
+    ),
     path(STUDY + "audit-events/", AuditEventListApi.as_view(), name="audit-event-list"),
 ]

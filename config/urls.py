@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("fieldwork.accounts.urls")),
     path("studies/", include("fieldwork.studies.urls")),
     path("studies/<slug:slug>/sources/", include("fieldwork.sources.urls")),
+    path("studies/<slug:slug>/instruments/", include("fieldwork.instruments.urls")),
     path("studies/<slug:slug>/audit/", include("fieldwork.audit.urls")),
     path("health/", include("fieldwork.core.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,10 +1,14 @@
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from fieldwork.accounts.models import Membership, Role, User
+from fieldwork.instruments.services import instrument_upload
+from fieldwork.instruments.xlsform import convert_xlsform
 from fieldwork.sources.keys import reset_keyring
 from fieldwork.studies.models import ActorAlias, PlaceLevel
 from tests.factories import (
@@ -16,6 +20,11 @@ from tests.factories import (
     UserFactory,
     make_source,
 )
+
+#: XLSForms for tests: permissively licensed copies (see SOURCES.md there) and our own.
+XLSFORMS = Path(__file__).parent / "fixtures" / "xlsforms"
+#: The world's questionnaire: names, a phone, a geopoint, a photo, groups and a repeat.
+CHECKPOINT_FORM = XLSFORMS / "fieldwork" / "checkpoint.md"
 
 OUTSIDER = "outsider"  # signed in, member of another study only
 ANONYMOUS = "anonymous"
@@ -65,6 +74,7 @@ class StudyWorld:
     actor: object
     consent_form: object
     source: object
+    instrument_version: object
     extra: dict = field(default_factory=dict)
 
     def member(self, role):
@@ -85,6 +95,7 @@ class StudyWorld:
             "actor_id": self.actor.pk,
             "member_id": self.membership(Role.CODER).pk,
             "form_id": self.consent_form.pk,
+            "version_id": self.instrument_version.pk,
             **self.extra,
         }
 
@@ -121,6 +132,18 @@ def url_kwarg_names(name: str) -> frozenset:
     return all_url_names()[name]
 
 
+_CONVERSIONS: dict = {}
+
+
+def _cached_convert(*, content: bytes, filename: str):
+    from django.utils import translation
+
+    key = (content, filename, translation.get_language())
+    if key not in _CONVERSIONS:
+        _CONVERSIONS[key] = convert_xlsform(content=content, filename=filename)
+    return _CONVERSIONS[key]
+
+
 @pytest.fixture
 def study_world(db) -> StudyWorld:
     study = StudyFactory(slug="centre-mali", name="Centre du Mali")
@@ -138,8 +161,30 @@ def study_world(db) -> StudyWorld:
     ActorAlias.objects.create(actor=actor, name="Dana", language="fr")
     form = ConsentFormFactory(study=study, created_by=members[Role.STUDY_ADMIN], version=1)
     source = make_source(study=study, by=members[Role.FIELD_RESEARCHER], form=form, place=village)
+    # A draft version of the checkpoint questionnaire. Every role-matrix case builds this
+    # world, so it skips ODK Validate (Java, ~0.3 s; tests/instruments run it on this form)
+    # and reuses pyxform's conversion (~17 ms) from the first world of the session.
+    with mock.patch("fieldwork.instruments.services.convert_xlsform", _cached_convert):
+        version = instrument_upload(
+            study=study,
+            by=members[Role.STUDY_ADMIN],
+            content=CHECKPOINT_FORM.read_bytes(),
+            filename=CHECKPOINT_FORM.name,
+            validate=False,
+        )
     return StudyWorld(
-        study, other, members, outsider, region, cercle, commune, village, actor, form, source
+        study,
+        other,
+        members,
+        outsider,
+        region,
+        cercle,
+        commune,
+        village,
+        actor,
+        form,
+        source,
+        version,
     )
 
 

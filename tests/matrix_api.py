@@ -19,6 +19,7 @@ FR, CODER, SUP, ANALYST, ADMIN = (
 EVERYONE = {FR, CODER, SUP, ANALYST, ADMIN}
 STAFF = {SUP, ADMIN}
 RECORDERS = STAFF | {FR}  # who handles sources: never coders or analysts
+INSTRUMENT_USERS = RECORDERS | {CODER}
 
 API_MATRIX = [
     # Anyone signed in lists their own studies (the outsider sees only theirs); creating a
@@ -53,4 +54,11 @@ API_MATRIX = [
     ("api:member-detail", "patch", {ADMIN}),
     ("api:member-detail", "delete", {ADMIN}),
     ("api:audit-event-list", "get", STAFF),
+    ("api:instrument-list", "get", INSTRUMENT_USERS),
+    ("api:instrument-list", "post", {ADMIN}),
+    ("api:instrument-version-detail", "get", INSTRUMENT_USERS),
+    # The world's version is a draft: its study admin may delete it.
+    ("api:instrument-version-detail", "delete", {ADMIN}),
+    ("api:instrument-version-publish", "post", {ADMIN}),
+    ("api:instrument-version-disclosure", "post", {ADMIN}),
 ]

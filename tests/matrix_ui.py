@@ -2,10 +2,11 @@
 
 Read with `tests/conftest.py`'s `study_world`: the source there was recorded by the field
 researcher (so she may edit it), `member_id` is the coder's membership, `form_id` the study's
-consent form. Besides roles, a set may name OUTSIDER (signed in, member of another study) and
-ANONYMOUS. An empty POST by an allowed visitor answers 200 (the form with its errors) or a
-redirect; anyone else gets 403 (member without the permission) or 404 (not a member), and an
-anonymous visitor is sent to the sign-in page.
+consent form, `version_id` the study admin's draft of the checkpoint questionnaire. Besides
+roles, a set may name OUTSIDER (signed in, member of another study) and ANONYMOUS. An empty
+POST by an allowed visitor answers 200 (the form with its errors) or a redirect; anyone else
+gets 403 (member without the permission) or 404 (not a member), and an anonymous visitor is
+sent to the sign-in page.
 """
 
 from fieldwork.accounts.models import Role
@@ -22,6 +23,7 @@ EVERYONE = frozenset(Role)
 STAFF = frozenset({SUP, ADMIN})
 SOURCE_USERS = STAFF | {FR}
 NOBODY: frozenset[Role] = frozenset()
+INSTRUMENT_USERS = STAFF | {FR, CODER}  # analysts read questionnaires in releases
 
 UI_MATRIX = [
     # accounts: not tied to a study. Signed-in visitors asking for the sign-in page are sent on
@@ -67,6 +69,17 @@ UI_MATRIX = [
     ("sources:consent-form-detail", "get", SOURCE_USERS | {CODER}),
     ("sources:consent-form-create", "get", {ADMIN}),
     ("sources:consent-form-create", "post", {ADMIN}),
+    # instruments: everyone but analysts reads them; study admins upload and publish
+    ("instruments:instrument-list", "get", INSTRUMENT_USERS),
+    ("instruments:instrument-upload", "get", {ADMIN}),
+    ("instruments:instrument-upload", "post", {ADMIN}),
+    ("instruments:version-detail", "get", INSTRUMENT_USERS),
+    ("instruments:version-xform", "get", INSTRUMENT_USERS),
+    ("instruments:version-xlsform", "get", INSTRUMENT_USERS),
+    ("instruments:version-publish", "post", {ADMIN}),
+    ("instruments:version-delete", "post", {ADMIN}),
+    ("instruments:version-disclosure", "get", {ADMIN}),
+    ("instruments:version-disclosure", "post", {ADMIN}),
     # audit
     ("audit:event-list", "get", STAFF),
 ]
@@ -79,5 +92,7 @@ POST_ONLY = frozenset(
         "studies:member-remove",
         "sources:source-duplicate-check",
         "sources:source-reveal",
+        "instruments:version-publish",
+        "instruments:version-delete",
     }
 )

@@ -19,6 +19,10 @@ ACTION_LABELS = {
     "consent.granted": _("Consent given"),
     "consent.withdrawn": _("Consent withdrawn"),
     "consent_form.published": _("Consent form published"),
+    "instrument.uploaded": _("Questionnaire version uploaded"),
+    "instrument.published": _("Questionnaire version published"),
+    "instrument.version_deleted": _("Questionnaire draft deleted"),
+    "instrument.disclosure_reviewed": _("Disclosure roles reviewed"),
 }
 
 

@@ -73,6 +73,12 @@ class InstrumentVersion(models.Model):
             models.UniqueConstraint(
                 fields=["instrument", "version"], name="instrument_version_unique"
             ),
+            # Phones get one form per form_id: publishing retires the version before.
+            models.UniqueConstraint(
+                fields=["instrument"],
+                condition=models.Q(status="published"),
+                name="instrument_one_published_version",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -127,6 +133,9 @@ class Question(models.Model):
 
 
 class Choice(models.Model):
+    """One row of the choices sheet. Names are unique in a list unless the form's settings say
+    `allow_choice_duplicates` (real forms do), so rows are told apart by their position."""
+
     version = models.ForeignKey(InstrumentVersion, on_delete=models.CASCADE, related_name="choices")
     list_name = models.CharField(max_length=255)
     position = models.PositiveIntegerField()
@@ -139,7 +148,7 @@ class Choice(models.Model):
         ordering = ["version_id", "list_name", "position"]
         constraints = [
             models.UniqueConstraint(
-                fields=["version", "list_name", "name"], name="choice_unique_name_in_list"
+                fields=["version", "list_name", "position"], name="choice_unique_position"
             ),
         ]
 

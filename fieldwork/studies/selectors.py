@@ -77,6 +77,7 @@ def study_counts(*, study: Study) -> dict[str, int]:
         "actors": study.actors.count(),
         "members": study.memberships.count(),
         "consent_forms": study.consent_forms.count(),
+        "instruments": study.instruments.count(),
     }
 
 

@@ -30,6 +30,10 @@ API_PATHS = {
     "/api/v1/studies/{slug}/members/",
     "/api/v1/studies/{slug}/members/{member_id}/",
     "/api/v1/studies/{slug}/audit-events/",
+    "/api/v1/studies/{slug}/instruments/",
+    "/api/v1/studies/{slug}/instruments/versions/{version_id}/",
+    "/api/v1/studies/{slug}/instruments/versions/{version_id}/publish/",
+    "/api/v1/studies/{slug}/instruments/versions/{version_id}/disclosure/",
 }
 
 

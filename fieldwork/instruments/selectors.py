@@ -1,0 +1,126 @@
+"""Reads about instruments: querysets filtered to one study, and the way back from rows to
+the plain specs the pure modules take."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from fieldwork.instruments.models import Choice, Instrument, InstrumentVersion, Question
+from fieldwork.instruments.specs import ChoiceSpec, QuestionSpec
+from fieldwork.instruments.xlsform import VersionDiff, diff_versions
+
+#: Columns of a version that list pages never need (the original file can be 10 MB).
+HEAVY_FIELDS = ("original_file", "xform_xml")
+
+
+def instrument_list(*, study) -> QuerySet[Instrument]:
+    """The study's instruments, each with its versions (newest first, without their files)
+    and how many questions each version awaits a disclosure review for."""
+    versions = (
+        InstrumentVersion.objects.defer(*HEAVY_FIELDS)
+        .select_related("uploaded_by")
+        .annotate(
+            question_count=Count("questions"),
+            suggested_count=Count("questions", filter=Q(questions__disclosure_suggested=True)),
+        )
+        .order_by("-created_at", "-pk")
+    )
+    return (
+        Instrument.objects.filter(study=study)
+        .prefetch_related(Prefetch("versions", queryset=versions))
+        .order_by("title", "form_id")
+    )
+
+
+def instrument_version_get(*, study, version_id: int) -> InstrumentVersion | None:
+    """A version of one of the study's instruments, or None (missing or another study's).
+    The original file is loaded only when read."""
+    return (
+        InstrumentVersion.objects.select_related("instrument__study", "uploaded_by")
+        .defer("original_file")
+        .filter(instrument__study=study, pk=version_id)
+        .first()
+    )
+
+
+def version_questions(*, version: InstrumentVersion) -> QuerySet[Question]:
+    return Question.objects.filter(version=version).order_by("position")
+
+
+def version_choices(*, version: InstrumentVersion) -> QuerySet[Choice]:
+    return Choice.objects.filter(version=version).order_by("list_name", "position")
+
+
+def questions_to_specs(questions: Iterable[Question]) -> list[QuestionSpec]:
+    """Rows back to the frozen specs `xlsform.py` and `answers.py` take."""
+    return [
+        QuestionSpec(
+            name=q.name,
+            path=q.path,
+            type=q.type,
+            list_name=q.list_name,
+            repeat_path=q.repeat_path,
+            labels=q.labels,
+            hints=q.hints,
+            required=q.required,
+            required_message=q.required_message,
+            relevant=q.relevant,
+            constraint=q.constraint,
+            constraint_message=q.constraint_message,
+            calculation=q.calculation,
+            choice_filter=q.choice_filter,
+            appearance=q.appearance,
+            default=q.default,
+            read_only=q.read_only,
+            disclosure=q.disclosure,
+            disclosure_suggested=q.disclosure_suggested,
+        )
+        for q in questions
+    ]
+
+
+def choices_to_specs(choices: Iterable[Choice]) -> list[ChoiceSpec]:
+    return [
+        ChoiceSpec(list_name=c.list_name, name=c.name, labels=c.labels, extra=c.extra)
+        for c in choices
+    ]
+
+
+@dataclass(frozen=True)
+class VersionComparison:
+    base: InstrumentVersion
+    diff: VersionDiff
+
+
+def version_diff_base(*, version: InstrumentVersion) -> InstrumentVersion | None:
+    """What a version is compared with: the instrument's published version, or when that
+    is the version itself (or there is none) the version uploaded just before it."""
+    others = InstrumentVersion.objects.defer(*HEAVY_FIELDS).filter(
+        instrument_id=version.instrument_id
+    )
+    published = others.filter(status=InstrumentVersion.Status.PUBLISHED).exclude(pk=version.pk)
+    base = published.first()
+    if base is None:
+        base = (
+            others.filter(created_at__lte=version.created_at)
+            .exclude(pk=version.pk)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+    return base
+
+
+def version_diff(*, version: InstrumentVersion) -> VersionComparison | None:
+    """Questions added, removed and changed since the base version (see
+    `version_diff_base`); None for an instrument's first version."""
+    base = version_diff_base(version=version)
+    if base is None:
+        return None
+    return VersionComparison(
+        base=base,
+        diff=diff_versions(
+            questions_to_specs(version_questions(version=base)),
+            questions_to_specs(version_questions(version=version)),
+        ),
+    )

@@ -1,0 +1,319 @@
+"""Writes about instruments: upload an XLSForm, publish a version, delete a draft, review
+disclosure roles. Each function is one use case; its writes happen in one transaction."""
+
+import hashlib
+import logging
+
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fieldwork.audit.services import audit_event, audit_record
+from fieldwork.core.errors import ServiceError
+from fieldwork.instruments.models import Choice, Disclosure, Instrument, InstrumentVersion, Question
+from fieldwork.instruments.xlsform import (
+    STRUCTURAL_TYPES,
+    ConvertedForm,
+    OdkValidateUnavailable,
+    XLSFormError,
+    convert_xlsform,
+    problem_text,
+    problem_to_dict,
+    validate_with_odk,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Larger than any questionnaire we know of (a 400-question form with media columns is
+#: ~200 kB); the limit keeps a wrong file from filling the database.
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+class XLSFormRefused(ServiceError):
+    """An upload refused for what is in the file; `problems` keeps each one's location."""
+
+    def __init__(self, problems, code: str):
+        super().__init__({"file": [problem_text(p) for p in problems]}, code=code)
+        self.problems = problems
+
+
+def instrument_upload(
+    *, study, by, content: bytes, filename: str, validate: bool = True
+) -> InstrumentVersion:
+    """Convert an XLSForm and store it as a new draft version of the study's instrument
+    with that form_id (the instrument is created on its first upload).
+
+    Refuses (ServiceError on "file") a file over `MAX_UPLOAD_BYTES`, a form pyxform rejects,
+    a form ODK Validate rejects (Collect would refuse it on the phone) and a version string
+    the instrument already has. Nothing is stored unless everything passed. Conversion and
+    ODK Validate run before the transaction opens, so no lock waits on Java. `validate=False`
+    skips ODK Validate; only tests use it, to build their world cheaply."""
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ServiceError(
+            {
+                "file": [
+                    _("The file is %(size)s MB; Fieldwork accepts XLSForms up to %(max)s MB.")
+                    % {
+                        "size": f"{len(content) / 1024 / 1024:.1f}",
+                        "max": MAX_UPLOAD_BYTES // 1024 // 1024,
+                    }
+                ]
+            },
+            code="too_large",
+        )
+    try:
+        converted = convert_xlsform(content=content, filename=filename)
+    except XLSFormError as exc:
+        raise XLSFormRefused(exc.problems, code="invalid_xlsform") from exc
+    if validate:
+        try:
+            problems = validate_with_odk(converted.xform_xml)
+        except OdkValidateUnavailable as exc:
+            logger.error("ODK Validate unavailable: %s", exc)
+            raise ServiceError({"file": [str(exc)]}, code="validator_unavailable") from exc
+        if problems:
+            raise XLSFormRefused(problems, code="odk_invalid")
+    _check_lengths(converted)
+    return _store_version(study=study, by=by, converted=converted, content=content, name=filename)
+
+
+def _check_lengths(converted: ConvertedForm) -> None:
+    too_long = [q.path for q in converted.questions if len(q.path) > 1024 or len(q.name) > 255]
+    too_long += [c.name for c in converted.choices if len(c.name) > 255 or len(c.list_name) > 255]
+    if too_long:
+        raise ServiceError(
+            {
+                "file": [
+                    _("These names are too long for Fieldwork (255 characters at most): %(names)s.")
+                    % {"names": ", ".join(n[:60] for n in too_long[:5])}
+                ]
+            }
+        )
+
+
+@transaction.atomic
+def _store_version(*, study, by, converted: ConvertedForm, content: bytes, name: str):
+    instrument = (
+        Instrument.objects.select_for_update()
+        .filter(study=study, form_id=converted.form_id)
+        .first()
+    )
+    created = instrument is None
+    if created:
+        try:
+            with transaction.atomic():
+                instrument = Instrument.objects.create(
+                    study=study, form_id=converted.form_id, title=converted.title
+                )
+        except IntegrityError:
+            # Someone uploaded the first version of this form at the same moment.
+            raise ServiceError(
+                {"file": [_("Another upload of this form is under way; try again.")]}
+            ) from None
+    elif instrument.versions.filter(version=converted.version).exists():
+        raise ServiceError({"file": [_duplicate_message(converted)]}, code="duplicate_version")
+
+    version = InstrumentVersion.objects.create(
+        instrument=instrument,
+        version=converted.version,
+        title=converted.title,
+        original_filename=name[:255],
+        original_file=content,
+        xform_xml=converted.xform_xml,
+        xform_md5=hashlib.md5(converted.xform_xml.encode("utf-8")).hexdigest(),
+        languages=converted.languages,
+        default_language=converted.default_language,
+        warnings=[problem_to_dict(p) for p in converted.warnings],
+        form_settings=converted.settings,
+        uploaded_by=by,
+    )
+    Question.objects.bulk_create(
+        Question(version=version, position=position, **_question_fields(spec))
+        for position, spec in enumerate(converted.questions)
+    )
+    Choice.objects.bulk_create(
+        Choice(
+            version=version,
+            list_name=spec.list_name,
+            position=position,
+            name=spec.name,
+            labels=spec.labels,
+            extra=spec.extra,
+        )
+        for position, spec in enumerate(converted.choices)
+    )
+    audit_record(
+        actor=by,
+        study=study,
+        action="instrument.uploaded",
+        target=version,
+        data={
+            "form_id": instrument.form_id,
+            "version": version.version,
+            "questions": len(converted.questions),
+            "new_instrument": created,
+        },
+    )
+    logger.info("instrument version %s uploaded in study %s", version.pk, study.pk)
+    return version
+
+
+def _duplicate_message(converted: ConvertedForm) -> str:
+    if converted.version_generated:
+        return _(
+            "This exact file was already uploaded as version “%(version)s” of “%(form_id)s”."
+        ) % {"version": converted.version, "form_id": converted.form_id}
+    return _(
+        "Version “%(version)s” of “%(form_id)s” was already uploaded. Change `version` in the "
+        "settings sheet (for example to today's date, like 2025061501) and upload the file again."
+    ) % {"version": converted.version, "form_id": converted.form_id}
+
+
+def _question_fields(spec) -> dict:
+    return {
+        "name": spec.name,
+        "path": spec.path,
+        "type": spec.type,
+        "list_name": spec.list_name,
+        "repeat_path": spec.repeat_path,
+        "labels": spec.labels,
+        "hints": spec.hints,
+        "required": spec.required,
+        "required_message": spec.required_message,
+        "relevant": spec.relevant,
+        "constraint": spec.constraint,
+        "constraint_message": spec.constraint_message,
+        "calculation": spec.calculation,
+        "choice_filter": spec.choice_filter,
+        "appearance": spec.appearance[:255],
+        "default": spec.default,
+        "read_only": spec.read_only,
+        "disclosure": spec.disclosure,
+        "disclosure_suggested": spec.disclosure_suggested,
+    }
+
+
+def _locked(version: InstrumentVersion) -> InstrumentVersion:
+    return (
+        InstrumentVersion.objects.select_for_update(of=("self",))
+        .select_related("instrument__study")
+        .defer("original_file")
+        .get(pk=version.pk)
+    )
+
+
+@transaction.atomic
+def instrument_version_publish(*, version: InstrumentVersion, by) -> InstrumentVersion:
+    """Publish a draft: phones get it from now on, and the version published before it (if
+    any) is retired. Idempotent for a version already published; refuses a retired one.
+    Locks the instrument, so two publications cannot both win."""
+    instrument = Instrument.objects.select_for_update().get(pk=version.instrument_id)
+    version = _locked(version)
+    if version.status == InstrumentVersion.Status.PUBLISHED:
+        return version
+    if version.status == InstrumentVersion.Status.RETIRED:
+        raise ServiceError(
+            _(
+                "A retired version cannot be published again. To use it once more, upload its "
+                "file with a new version in the settings sheet."
+            ),
+            code="retired",
+        )
+    previous = list(
+        InstrumentVersion.objects.filter(
+            instrument=instrument, status=InstrumentVersion.Status.PUBLISHED
+        ).values_list("pk", "version")
+    )
+    InstrumentVersion.objects.filter(pk__in=[pk for pk, _v in previous]).update(
+        status=InstrumentVersion.Status.RETIRED
+    )
+    version.status = InstrumentVersion.Status.PUBLISHED
+    version.published_at = timezone.now()
+    version.save(update_fields=["status", "published_at"])
+    instrument.title = version.title
+    instrument.save(update_fields=["title"])
+    audit_record(
+        actor=by,
+        study=instrument.study,
+        action="instrument.published",
+        target=version,
+        data={"version": version.version, "retired": [v for _pk, v in previous]},
+    )
+    return version
+
+
+@transaction.atomic
+def instrument_version_delete(*, version: InstrumentVersion, by) -> None:
+    """Delete a draft with nothing pointing at it, with its questions and choices; the
+    instrument goes too when this was its only version.
+
+    A published or retired version is in use (phones have it, interviews may point at it)
+    and is refused, as is any version another table protects (an interview's PROTECT key)."""
+    version = _locked(version)
+    if version.status != InstrumentVersion.Status.DRAFT:
+        raise ServiceError(_in_use_message(version), code="in_use")
+    instrument = version.instrument
+    event = audit_event(
+        actor=by,
+        study=instrument.study,
+        action="instrument.version_deleted",
+        target=version,
+        data={"form_id": instrument.form_id, "version": version.version},
+    )
+    try:
+        with transaction.atomic():
+            version.delete()
+            if not instrument.versions.exists():
+                instrument.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        raise ServiceError(_in_use_message(version), code="in_use") from exc
+    event.save()
+
+
+def _in_use_message(version: InstrumentVersion) -> str:
+    return _(
+        "Version “%(version)s” is in use (published, retired, or interviews were made with it) "
+        "and cannot be deleted."
+    ) % {"version": version.version}
+
+
+@transaction.atomic
+def question_disclosure_set(*, version: InstrumentVersion, by, roles: dict[str, str]) -> int:
+    """Confirm or change the disclosure role of questions, by path. Every question named is
+    marked as reviewed (no longer a suggestion), changed or not. Returns how many questions
+    were named. Refuses unknown roles, unknown paths and groups, repeats and notes."""
+    version = _locked(version)
+    questions = {q.path: q for q in version.questions.filter(path__in=list(roles))}
+    errors = []
+    for path, role in roles.items():
+        question = questions.get(path)
+        if question is None:
+            errors.append(_("This version has no question “%(path)s”.") % {"path": path})
+        elif question.type in STRUCTURAL_TYPES:
+            errors.append(
+                _("“%(path)s” is a group, repeat or note and holds no answer.") % {"path": path}
+            )
+        elif role not in Disclosure.values:
+            errors.append(
+                _("“%(role)s” is not a disclosure role (question “%(path)s”).")
+                % {"role": role, "path": path}
+            )
+    if errors:
+        raise ServiceError({"roles": errors})
+    changed = {}
+    for path, role in roles.items():
+        question = questions[path]
+        if question.disclosure != role:
+            changed[path] = [question.disclosure, role]
+        question.disclosure = role
+        question.disclosure_suggested = False
+    Question.objects.bulk_update(questions.values(), ["disclosure", "disclosure_suggested"])
+    audit_record(
+        actor=by,
+        study=version.instrument.study,
+        action="instrument.disclosure_reviewed",
+        target=version,
+        data={"reviewed": len(questions), "changed": changed},
+    )
+    return len(questions)

@@ -1,0 +1,242 @@
+"""Pages for instruments: list, upload, a version's questions, publish, delete, disclosure
+review, downloads. Each view: access helper, form, service or selector."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from fieldwork.accounts.permissions import Perm, study_for
+from fieldwork.core.web import add_service_error, study_context
+from fieldwork.instruments import forms
+from fieldwork.instruments.models import InstrumentVersion
+from fieldwork.instruments.selectors import (
+    instrument_list,
+    instrument_version_get,
+    version_choices,
+    version_diff,
+    version_questions,
+)
+from fieldwork.instruments.services import (
+    MAX_UPLOAD_BYTES,
+    instrument_upload,
+    instrument_version_delete,
+    instrument_version_publish,
+    question_disclosure_set,
+)
+from fieldwork.instruments.xlsform import (
+    pick_text,
+    problem_from_dict,
+    problem_text,
+    takes_disclosure_role,
+)
+
+#: Media types of the original file, by extension, for its download.
+MEDIA_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12",
+    "xls": "application/vnd.ms-excel",
+    "csv": "text/csv",
+    "md": "text/markdown",
+}
+
+
+def _version_or_404(study, version_id: int) -> InstrumentVersion:
+    version = instrument_version_get(study=study, version_id=version_id)
+    if version is None:
+        raise Http404
+    return version
+
+
+def _text(texts: dict, version: InstrumentVersion) -> str:
+    return pick_text(
+        texts, language=translation.get_language() or "", default_language=version.default_language
+    )
+
+
+@login_required
+def instrument_list_view(request, slug):
+    study = study_for(request.user, slug, need=Perm.INSTRUMENT_VIEW)
+    ctx = study_context(request, study, instruments=instrument_list(study=study))
+    return render(request, "instruments/list.html", ctx)
+
+
+@login_required
+def instrument_upload_view(request, slug):
+    study = study_for(request.user, slug, need=Perm.INSTRUMENT_MANAGE)
+    posted = request.method == "POST"
+    form = forms.UploadForm(request.POST if posted else None, request.FILES if posted else None)
+    problems = []
+    if posted and form.is_valid():
+        upload = form.cleaned_data["file"]
+        # One byte past the limit is enough for the service to refuse a file too large.
+        content = upload.read(MAX_UPLOAD_BYTES + 1)
+        try:
+            version = instrument_upload(
+                study=study, by=request.user, content=content, filename=upload.name
+            )
+        except ValidationError as exc:
+            problems = getattr(exc, "problems", [])
+            if problems:
+                form.add_error(
+                    "file",
+                    ngettext(
+                        "The form was not imported: fix the problem below and upload it again.",
+                        "The form was not imported: fix the %(count)s problems below and "
+                        "upload it again.",
+                        len(problems),
+                    )
+                    % {"count": len(problems)},
+                )
+            else:
+                add_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Version “%(version)s” of “%(form_id)s” was imported as a draft. Check its "
+                    "questions and disclosure roles, then publish it."
+                )
+                % {"version": version.version, "form_id": version.instrument.form_id},
+            )
+            return redirect("instruments:version-detail", slug=study.slug, version_id=version.pk)
+    ctx = study_context(request, study, form=form, problems=problems)
+    return render(request, "instruments/upload.html", ctx)
+
+
+@login_required
+def version_detail(request, slug, version_id):
+    study = study_for(request.user, slug, need=Perm.INSTRUMENT_VIEW)
+    version = _version_or_404(study, version_id)
+    questions = [
+        {
+            "q": q,
+            "label": _text(q.labels, version),
+            "hint": _text(q.hints, version),
+            "constraint_message": _text(q.constraint_message, version),
+            "depth": q.path.count("/"),
+            "structural": not takes_disclosure_role(q),
+        }
+        for q in version_questions(version=version)
+    ]
+    lists: dict[str, list] = {}
+    for choice in version_choices(version=version):
+        lists.setdefault(choice.list_name, []).append((choice, _text(choice.labels, version)))
+    comparison = version_diff(version=version)
+    ctx = study_context(
+        request,
+        study,
+        version=version,
+        instrument=version.instrument,
+        questions=questions,
+        choice_lists=sorted(lists.items()),
+        warnings=[problem_text(problem_from_dict(w)) for w in version.warnings],
+        comparison=comparison,
+        suggested_count=sum(1 for r in questions if r["q"].disclosure_suggested),
+        is_draft=version.status == InstrumentVersion.Status.DRAFT,
+    )
+    return render(request, "instruments/version_detail.html", ctx)
+
+
+@login_required
+@require_POST
+def version_publish(request, slug, version_id):
+    study = study_for(request.user, slug, need=Perm.INSTRUMENT_MANAGE)
+    version = _version_or_404(study, version_id)
+    try:
+        instrument_version_publish(version=version, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Version “%(version)s” is published; phones receive it from now on.")
+            % {"version": version.version},
+        )
+    return redirect("instruments:version-detail", slug=study.slug, version_id=version.pk)
+
+
+@login_required
+@require_POST
+def version_delete(request, slug, version_id):
+    study = study_for(request.user, slug, need=Perm.INSTRUMENT_MANAGE)
+    version = _version_or_404(study, version_id)
+    try:
+        instrument_version_delete(version=version, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("instruments:version-detail", slug=study.slug, version_id=version.pk)
+    messages.success(
+        request, _("Draft version “%(version)s” was deleted.") % {"version": version.version}
+    )
+    return redirect("instruments:instrument-list", slug=study.slug)
+
+
+@login_required
+def version_disclosure(request, slug, version_id):
+    study = study_for(request.user, slug, need=Perm.INSTRUMENT_MANAGE)
+    version = _version_or_404(study, version_id)
+    questions = [q for q in version_questions(version=version) if takes_disclosure_role(q)]
+    data = request.POST if request.method == "POST" else None
+    form = forms.DisclosureReviewForm(data, questions=questions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = question_disclosure_set(version=version, by=request.user, roles=form.roles())
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "The disclosure role of %(count)s question was saved.",
+                    "The disclosure roles of %(count)s questions were saved.",
+                    count,
+                )
+                % {"count": count},
+            )
+            return redirect("instruments:version-detail", slug=study.slug, version_id=version.pk)
+    rows = [{"q": q, "field": field, "label": _text(q.labels, version)} for q, field in form.rows()]
+    ctx = study_context(
+        request,
+        study,
+        version=version,
+        instrument=version.instrument,
+        form=form,
+        rows=rows,
+        suggested_count=sum(1 for q in questions if q.disclosure_suggested),
+    )
+    return render(request, "instruments/disclosure.html", ctx)
+
+
+def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
+    from django.utils.http import content_disposition_header
+
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@login_required
+@require_GET
+def version_xform(request, slug, version_id):
+    study = study_for(request.user, slug, need=Perm.INSTRUMENT_VIEW)
+    version = _version_or_404(study, version_id)
+    response = HttpResponse(version.xform_xml, content_type="application/xml; charset=utf-8")
+    return _attachment(response, f"{version.instrument.form_id}-{version.version}.xml")
+
+
+@login_required
+@require_GET
+def version_xlsform(request, slug, version_id):
+    study = study_for(request.user, slug, need=Perm.INSTRUMENT_VIEW)
+    version = _version_or_404(study, version_id)
+    extension = version.original_filename.rsplit(".", 1)[-1].lower()
+    response = HttpResponse(
+        bytes(version.original_file),
+        content_type=MEDIA_TYPES.get(extension, "application/octet-stream"),
+    )
+    return _attachment(response, version.original_filename)
