@@ -14,6 +14,7 @@ are real and public; nothing in the sources is about a real person.
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -21,6 +22,9 @@ from django.utils.translation import ngettext
 
 from fieldwork.accounts.models import Membership, Role, User
 from fieldwork.accounts.services import member_add, user_create
+from fieldwork.core.errors import ServiceError
+from fieldwork.instruments.models import Instrument
+from fieldwork.instruments.services import instrument_upload, instrument_version_publish
 from fieldwork.sources.identity import Identity
 from fieldwork.sources.models import ConsentForm, ConsentMethod, ConsentScope, Source
 from fieldwork.sources.services import (
@@ -743,6 +747,33 @@ def _sources(study, spec: StudySpec, places, form, researcher) -> int:
     return len(spec.sources)
 
 
+#: Questionnaires (XLSForms in demo_forms/) uploaded and published in a demo study.
+DEMO_QUESTIONNAIRES = {"centre-mali-demo": ("checkpoint.md",)}
+DEMO_FORMS_DIR = Path(__file__).resolve().parent / "demo_forms"
+
+
+def _questionnaires(study: Study, admin: User, say: Callable[[str], None]) -> None:
+    """Publish the study's demo questionnaires unless it already has instruments."""
+    if Instrument.objects.filter(study=study).exists():
+        return
+    for filename in DEMO_QUESTIONNAIRES.get(study.slug, ()):
+        content = (DEMO_FORMS_DIR / filename).read_bytes()
+        try:
+            version = instrument_upload(study=study, by=admin, content=content, filename=filename)
+        except ServiceError as exc:
+            # Without Java, ODK Validate cannot vouch for the form: leave it out and say why.
+            say(
+                _("The demo questionnaire %(file)s was not loaded: %(reason)s")
+                % {"file": filename, "reason": " ".join(exc.messages)}
+            )
+            continue
+        instrument_version_publish(version=version, by=admin)
+        say(
+            _("Published the demo questionnaire %(form)s in %(slug)s.")
+            % {"form": version.instrument.form_id, "slug": study.slug}
+        )
+
+
 @transaction.atomic
 def demo_load(*, stdout: Callable[[str], None] | None = None) -> DemoResult:
     """Create the demo users and studies, or leave them as they are.
@@ -760,6 +791,7 @@ def demo_load(*, stdout: Callable[[str], None] | None = None) -> DemoResult:
         _actors(study, spec.actors, places, admin)
         form = _consent_form(study, spec.consent_form, admin)
         made = _sources(study, spec, places, form, researcher)
+        _questionnaires(study, admin, say)
         if created:
             say(_("Created the study %(slug)s.") % {"slug": study.slug})
         if made:

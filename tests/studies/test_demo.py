@@ -139,3 +139,15 @@ def test_command_prints_the_logins_and_says_when_the_studies_were_there(db):
     assert "created" in first and "already there" not in first
     assert second.count("already there") == 2
     assert Source.objects.count() == 47
+
+
+def test_the_mali_study_has_a_published_questionnaire_loaded_once(demo):
+    from fieldwork.instruments.models import Instrument, InstrumentVersion
+
+    instrument = Instrument.objects.get(study__slug=MALI)
+    assert instrument.form_id == "checkpoint"
+    assert instrument.versions.get().status == InstrumentVersion.Status.PUBLISHED
+    assert instrument.versions.get().questions.filter(name="armed_group").exists()
+    demo_load()
+    assert InstrumentVersion.objects.filter(instrument=instrument).count() == 1
+    assert not Instrument.objects.filter(study__slug=DIASPORA).exists()
