@@ -7,6 +7,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from fieldwork.audit.services import audit_event, audit_record
@@ -55,7 +56,7 @@ def instrument_upload(
                 "file": [
                     _("The file is %(size)s MB; Fieldwork accepts XLSForms up to %(max)s MB.")
                     % {
-                        "size": f"{len(content) / 1024 / 1024:.1f}",
+                        "size": number_format(len(content) / 1024 / 1024, 1),
                         "max": MAX_UPLOAD_BYTES // 1024 // 1024,
                     }
                 ]
