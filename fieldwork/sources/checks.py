@@ -6,12 +6,12 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connection
 
-from fieldwork.sources.keys import ensure_embedded_keys, keyring
+from fieldwork.sources.keys import keyring
 
 
 def master_key_problems() -> list[str]:
-    """Human-readable problems with the configured keys; empty when all is well."""
-    ensure_embedded_keys()
+    """Human-readable problems with the configured keys; empty when all is well.
+    (A first run's keys were created when the app loaded: `SourcesConfig.ready`.)"""
     try:
         ring = keyring()
     except ImproperlyConfigured as exc:

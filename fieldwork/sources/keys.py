@@ -85,7 +85,9 @@ def ensure_embedded_keys() -> None:
 
     Never creates a key over existing data: if the database file exists, a missing key is an
     error that the start-up check reports (see `checks.py`)."""
-    if not settings.USING_EMBEDDED_DB or Path(settings.EMBEDDED_DB_PATH).exists():
+    database = Path(settings.EMBEDDED_DB_PATH)
+    # SQLite creates an empty file on first connection; an empty file holds no identities.
+    if not settings.USING_EMBEDDED_DB or (database.exists() and database.stat().st_size > 0):
         return
     if not settings.FIELDWORK_MASTER_KEY and not settings.FIELDWORK_MASTER_KEY_FILE.exists():
         write_key_file(settings.FIELDWORK_MASTER_KEY_FILE, crypto.generate_key())

@@ -114,6 +114,7 @@ def _manage(env, *args):
 
 def test_first_run_creates_keys_and_a_lost_key_stops_the_app(tmp_path):
     env = _embedded_env(tmp_path)
+    (tmp_path / "fieldwork.sqlite3").touch()  # as a first connection leaves it: still empty
     first = _manage(env, "migrate", "--verbosity", "0")
     assert first.returncode == 0, first.stderr
     master = tmp_path / "master.key"
