@@ -462,6 +462,11 @@ class _Check:
             self._expression_error(info, column, err)
             return True
 
+    def _required_now(self, info: _Info, node: Node) -> bool:
+        """Always, or when the `required` column's expression holds for this answer."""
+        spec = info.spec
+        return not spec.required_if or self._test(info, "required", spec.required_if, node)
+
     def _check(self, node: Node, info: _Info, kind: str) -> None:
         spec = info.spec
         # Filled by the phone (metadata, calculate, a calculated read-only question): ODK
@@ -470,7 +475,7 @@ class _Check:
         text = node.value
         if text.strip() == "":
             info.value = None
-            if spec.required and not computed:
+            if spec.required and not computed and self._required_now(info, node):
                 message = _label(spec.required_message, self.language)
                 self._error(
                     info.where,

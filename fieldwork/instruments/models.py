@@ -107,6 +107,7 @@ class Question(models.Model):
     labels = models.JSONField(default=dict)  # {"French (fr)": "…", "default": "…"}
     hints = models.JSONField(default=dict)
     required = models.BooleanField(default=False)
+    required_if = models.TextField(blank=True)  # "" with required: always required
     required_message = models.JSONField(default=dict)
     relevant = models.TextField(blank=True)
     constraint = models.TextField(blank=True)

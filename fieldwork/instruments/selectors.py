@@ -64,6 +64,7 @@ def questions_to_specs(questions: Iterable[Question]) -> list[QuestionSpec]:
             labels=q.labels,
             hints=q.hints,
             required=q.required,
+            required_if=q.required_if,
             required_message=q.required_message,
             relevant=q.relevant,
             constraint=q.constraint,

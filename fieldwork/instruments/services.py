@@ -181,6 +181,7 @@ def _question_fields(spec) -> dict:
         "labels": spec.labels,
         "hints": spec.hints,
         "required": spec.required,
+        "required_if": spec.required_if,
         "required_message": spec.required_message,
         "relevant": spec.relevant,
         "constraint": spec.constraint,

@@ -41,7 +41,8 @@ class QuestionSpec:
     repeat_path: str = ""
     labels: dict[str, str] = field(default_factory=dict)
     hints: dict[str, str] = field(default_factory=dict)
-    required: bool = False
+    required: bool = False  # required always, or when `required_if` holds
+    required_if: str = ""  # an XLSForm expression in the `required` column; "" = always
     required_message: dict[str, str] = field(default_factory=dict)
     relevant: str = ""
     constraint: str = ""

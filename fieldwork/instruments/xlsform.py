@@ -383,7 +383,18 @@ def _truthy(value) -> bool:
     if value is None:
         return False
     text = str(value).strip()
-    return bool(text) and text.lower() not in ("no", "false", "false()", "0")
+    return bool(text) and text.lower() not in _NEVER
+
+
+_NEVER = ("no", "false", "false()", "0")
+_ALWAYS = ("yes", "true", "true()", "1")
+
+
+def _required_if(value) -> str:
+    """The `required` column's expression when it is one ("${consent} = 'yes'"); "" when the
+    column says plainly yes or no."""
+    text = str(value or "").strip()
+    return "" if text.lower() in _NEVER + _ALWAYS else text
 
 
 def _spec(node: dict, *, name: str, path: str, kind: str, repeat_path: str) -> QuestionSpec:
@@ -399,6 +410,7 @@ def _spec(node: dict, *, name: str, path: str, kind: str, repeat_path: str) -> Q
         labels=_texts(node.get("label")),
         hints=_texts(node.get("hint")),
         required=_truthy(bind.get("required")),
+        required_if=_required_if(bind.get("required")),
         required_message=_texts(bind.get("jr:requiredMsg")),
         relevant=str(bind.get("relevant") or ""),
         constraint=str(bind.get("constraint") or ""),

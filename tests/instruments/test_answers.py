@@ -324,6 +324,25 @@ def test_a_required_message_from_the_form_is_used():
     assert messages(result) == ["name: Say a name."]
 
 
+@pytest.mark.parametrize(
+    ("contact", "phone", "expected"),
+    [
+        ("yes", "", ["phone: “Phone” is required but has no answer."]),
+        ("no", "", []),
+        ("yes", "76123456", []),
+    ],
+)
+def test_a_required_expression_requires_only_when_it_holds(contact, phone, expected):
+    form = [
+        q("contact", "select one", "May we call you?", list_name="yes_no"),
+        q("phone", label="Phone", required=True, required_if="${contact} = 'yes'"),
+    ]
+    choices = [c("yes_no", "yes"), c("yes_no", "no")]
+    answers = {"contact": contact, "phone": phone}
+    result = validate_answers(questions=form, choices=choices, answers=answers, today=TODAY)
+    assert messages(result) == expected
+
+
 CONSTRAINTS = [
     ({"age": "12"}, ["age: “Age” is not accepted: Between 15 and 119."]),
     ({"age": "120"}, ["age: “Age” is not accepted: Between 15 and 119."]),

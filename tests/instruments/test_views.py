@@ -103,6 +103,7 @@ def test_the_version_page_shows_questions_in_the_users_language(client, study_wo
     assert "Respondent&#x27;s name" in english
     assert "checkpoint/amount_paid" in english
     assert "${armed_group} != &#x27;none&#x27;" in english  # relevant
+    assert "<code>${age} &gt;= 18</code>" in english  # telephone: required for adults only
     assert "Français (fr)" in english
     assert "Nom du répondant" in french
 

@@ -251,7 +251,9 @@ def test_questions_carry_labels_per_language_paths_and_logic():
 
     age = by_path["age"]
     assert age.labels == {"Français (fr)": "Âge", "English (en)": "Age"}
-    assert age.required
+    assert age.required and age.required_if == ""
+    assert by_path["telephone"].required
+    assert by_path["telephone"].required_if == "${age} >= 18"
     assert age.constraint == ". >= 15 and . < 120"
     assert age.constraint_message == {
         "English (en)": "Between 15 and 119.",
