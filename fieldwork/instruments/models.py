@@ -4,6 +4,7 @@ extracted into tables the rest of the app reads."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Disclosure(models.TextChoices):
@@ -43,9 +44,10 @@ class InstrumentVersion(models.Model):
     extracted. A draft until published; interviews point at the version they were made with."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        PUBLISHED = "published", _("Published")
-        RETIRED = "retired", _("Retired")
+        # A context of their own: in French a version's status agrees with « version ».
+        DRAFT = "draft", pgettext_lazy("version status", "Draft")
+        PUBLISHED = "published", pgettext_lazy("version status", "Published")
+        RETIRED = "retired", pgettext_lazy("version status", "Retired")
 
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="versions")
     version = models.CharField(_("version"), max_length=255)
