@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -214,7 +215,6 @@ def version_disclosure(request, slug, version_id):
 
 
 def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
-    from django.utils.http import content_disposition_header
 
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

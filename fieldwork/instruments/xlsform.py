@@ -14,8 +14,12 @@ import io
 import logging
 import os
 import re
+import shutil
+import subprocess
 import tempfile
+import unicodedata
 import warnings as py_warnings
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -23,6 +27,12 @@ from pathlib import PurePath
 from xml.etree import ElementTree
 
 from django.utils.translation import gettext as _
+from pyxform.builder import create_survey_element_from_dict
+from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
+from pyxform.validators.error_cleaner import ErrorCleaner
+from pyxform.validators.odk_validate import ODK_VALIDATE_PATH
+from pyxform.xls2json import workbook_to_json
+from pyxform.xls2json_backends import get_xlsform
 
 from fieldwork.instruments.specs import ChoiceSpec, Problem, QuestionSpec
 
@@ -86,10 +96,6 @@ def convert_xlsform(*, content: bytes, filename: str) -> ConvertedForm:
     settings sheet has no form_id (as pyxform's command line does). Raises `XLSFormError`
     with located problems when pyxform refuses the form or a `disclosure` value is unknown.
     Does not run ODK Validate (see `validate_with_odk`)."""
-    from pyxform.builder import create_survey_element_from_dict
-    from pyxform.xls2json import workbook_to_json
-    from pyxform.xls2json_backends import get_xlsform
-
     path = PurePath(filename or "form")
     extension = path.suffix.lower()
     if extension not in SUPPORTED_EXTENSIONS:
@@ -194,7 +200,6 @@ MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 
 
 def _refuse_zip_bomb(content: bytes) -> None:
-    import zipfile
 
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
@@ -349,7 +354,6 @@ CANONICAL_TYPES = (
 
 @lru_cache(maxsize=1)
 def _type_aliases() -> dict[str, str]:
-    from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 
     aliases = {"phone number": "phonenumber"}
     for alias, definition in QUESTION_TYPE_DICT.items():
@@ -507,7 +511,6 @@ def _tokens(name: str) -> list[str]:
 
 
 def _strip_accents(word: str) -> str:
-    import unicodedata
 
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
@@ -835,12 +838,6 @@ def validate_with_odk(xform_xml: str) -> list[Problem]:
 def validate_many_with_odk(xforms: dict[str, str]) -> dict[str, list[Problem]]:
     """`validate_with_odk` for several XForms in one Java process (starting Java costs more
     than checking a form): {key: problems} for each key of `xforms`."""
-    import shutil
-    import subprocess
-
-    from pyxform.validators.error_cleaner import ErrorCleaner
-    from pyxform.validators.odk_validate import ODK_VALIDATE_PATH
-
     if not xforms:
         return {}
     if shutil.which("java") is None:
