@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "fieldwork.studies",
     "fieldwork.sources",
     "fieldwork.instruments",
+    "fieldwork.interviews",
 ]
 
 MIDDLEWARE = [

@@ -38,6 +38,9 @@ class Perm(enum.StrEnum):
     AUDIT_VIEW = "audit_view"
     INSTRUMENT_VIEW = "instrument_view"
     INSTRUMENT_MANAGE = "instrument_manage"
+    INTERVIEW_VIEW = "interview_view"
+    INTERVIEW_RECORD = "interview_record"
+    INTERVIEW_REVIEW = "interview_review"
 
 
 FR, CODER, SUP, ANALYST, ADMIN = (
@@ -71,6 +74,11 @@ PERM_ROLES: dict[Perm, frozenset[Role]] = {
     # Questionnaires are not sensitive; analysts will read their codebook in releases.
     Perm.INSTRUMENT_VIEW: STAFF | {FR, CODER},
     Perm.INSTRUMENT_MANAGE: frozenset({ADMIN}),
+    # Content, never identity: coders read interviews to code them. A field researcher's
+    # view is narrowed to their own interviews by `interview_visible_to` (interviews/selectors).
+    Perm.INTERVIEW_VIEW: STAFF | {FR, CODER},
+    Perm.INTERVIEW_RECORD: STAFF | {FR},
+    Perm.INTERVIEW_REVIEW: STAFF,
 }
 
 #: Roles that may read the identity of a source they recorded themselves, without a reveal.

@@ -1,0 +1,168 @@
+"""Interviews: what a field researcher recorded with a source, from a phone (OpenRosa), the
+web or an import. Every version is kept exactly as received; review states are ODK Central's."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class InterviewStatus(models.TextChoices):
+    """Review states, named as ODK Central names them where they overlap."""
+
+    DRAFT = "draft", pgettext_lazy("interview status", "Draft")
+    RECEIVED = "received", pgettext_lazy("interview status", "Received")
+    HAS_ISSUES = "has_issues", pgettext_lazy("interview status", "Has issues")
+    EDITED = "edited", pgettext_lazy("interview status", "Edited")
+    APPROVED = "approved", pgettext_lazy("interview status", "Approved")
+    REJECTED = "rejected", pgettext_lazy("interview status", "Rejected")
+
+
+class Interview(models.Model):
+    """One interview, known by the client-made UUID of its first submission (the OpenRosa
+    instanceID); its content is the current `InterviewVersion`."""
+
+    Status = InterviewStatus
+
+    class Mode(models.TextChoices):
+        FACE_TO_FACE = "face_to_face", _("Face to face")
+        PHONE = "phone", _("By phone")
+        REMOTE = "remote", _("Remote (video, messaging)")
+
+    study = models.ForeignKey("studies.Study", on_delete=models.PROTECT, related_name="interviews")
+    client_uuid = models.UUIDField(_("interview UUID"))
+    instrument = models.ForeignKey(
+        "instruments.Instrument", on_delete=models.PROTECT, related_name="interviews"
+    )
+    source = models.ForeignKey(
+        "sources.Source", on_delete=models.PROTECT, related_name="interviews"
+    )
+    researcher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="interviews"
+    )
+    place = models.ForeignKey(
+        "studies.Place", on_delete=models.PROTECT, null=True, blank=True, related_name="interviews"
+    )
+    conducted_at = models.DateTimeField(_("conducted at"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=60, blank=True)
+    mode = models.CharField(
+        _("mode"), max_length=16, choices=Mode.choices, default=Mode.FACE_TO_FACE
+    )
+    status = models.CharField(_("state"), max_length=16, choices=Status.choices)
+    current_version = models.OneToOneField(
+        "InterviewVersion", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "client_uuid"], name="interview_unique_uuid"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=InterviewStatus.values),
+                name="interview_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["study", "status", "-created_at"], name="interview_queue"),
+            models.Index(
+                fields=["study", "researcher", "-created_at"], name="interview_by_researcher"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"interview {self.client_uuid}"
+
+    @property
+    def audit_label(self) -> str:
+        return str(self.client_uuid)
+
+
+class InterviewVersion(models.Model):
+    """One submission of an interview, immutable: the first one, then each edit (OpenRosa
+    `deprecatedID` names the version it replaces). `raw_payload` is the body exactly as
+    received; `answers` what validation kept of it."""
+
+    class Format(models.TextChoices):
+        OPENROSA_XML = "openrosa_xml", _("OpenRosa XML")
+        JSON = "json", _("JSON")
+
+    study = models.ForeignKey("studies.Study", on_delete=models.PROTECT, related_name="+")
+    interview = models.ForeignKey(Interview, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    instance_id = models.UUIDField()
+    deprecated_id = models.UUIDField(null=True, blank=True)
+    instrument_version = models.ForeignKey(
+        "instruments.InstrumentVersion", on_delete=models.PROTECT, related_name="interview_versions"
+    )
+    answers = models.JSONField(default=dict)
+    raw_payload = models.BinaryField()
+    payload_format = models.CharField(max_length=16, choices=Format.choices)
+    payload_sha256 = models.CharField(max_length=64)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    device_id = models.CharField(max_length=255, blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["interview_id", "number"]
+        constraints = [
+            # The database, not a check-then-insert, makes a re-sent submission idempotent.
+            models.UniqueConstraint(
+                fields=["study", "instance_id"], name="interview_version_unique_instance"
+            ),
+            models.UniqueConstraint(
+                fields=["interview", "number"], name="interview_version_unique_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"interview version {self.instance_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError("Interview versions are never changed; submit an edit instead.")
+        super().save(*args, **kwargs)
+
+
+class SubmissionConflict(models.Model):
+    """A body that arrived under an instanceID already stored with different content. Refused
+    (ODK Central answers 409) and kept, so nothing a phone sent is ever lost."""
+
+    study = models.ForeignKey("studies.Study", on_delete=models.PROTECT, related_name="+")
+    instance_id = models.UUIDField()
+    raw_payload = models.BinaryField()
+    payload_format = models.CharField(max_length=16, choices=InterviewVersion.Format.choices)
+    payload_sha256 = models.CharField(max_length=64)
+    reason = models.TextField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["study", "instance_id"], name="conflict_instance")]
+
+    def __str__(self) -> str:
+        return f"conflict {self.instance_id}"
+
+
+class ReviewEvent(models.Model):
+    """A step of an interview's review: a state change with its comment, or a comment alone
+    (a field researcher answering "has issues")."""
+
+    interview = models.ForeignKey(Interview, on_delete=models.PROTECT, related_name="review_events")
+    from_status = models.CharField(max_length=16, choices=Interview.Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=Interview.Status.choices)
+    comment = models.TextField(blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["interview_id", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"review {self.pk} {self.from_status}->{self.to_status}"
