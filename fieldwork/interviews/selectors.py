@@ -1,0 +1,104 @@
+"""Reads about interviews, filtered to what the user may see: a field researcher sees the
+interviews they recorded; coders, supervisors and study admins all of the study's."""
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import QuerySet
+
+from fieldwork.accounts.models import Role
+from fieldwork.accounts.permissions import Perm, has_perm, study_role
+from fieldwork.interviews.models import Interview, InterviewVersion, ReviewEvent
+
+
+def interview_visible_to(*, study, user) -> QuerySet[Interview]:
+    """The study's interviews the user may read; none for non-members and other roles."""
+    interviews = Interview.objects.filter(study=study)
+    if not has_perm(user, study, Perm.INTERVIEW_VIEW):
+        return interviews.none()
+    if study_role(user=user, study=study) == Role.FIELD_RESEARCHER:
+        return interviews.filter(researcher=user)
+    return interviews
+
+
+def interview_list(
+    *,
+    study,
+    user,
+    status: str = "",
+    researcher=None,
+    instrument=None,
+    place=None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> QuerySet[Interview]:
+    """Interviews the user may see, newest first; `since`/`until` bound when they were
+    received."""
+    interviews = interview_visible_to(study=study, user=user).select_related(
+        "source", "researcher", "instrument", "place", "current_version"
+    )
+    if status:
+        interviews = interviews.filter(status=status)
+    if researcher is not None:
+        interviews = interviews.filter(researcher=researcher)
+    if instrument is not None:
+        interviews = interviews.filter(instrument=instrument)
+    if place is not None:
+        interviews = interviews.filter(place=place)
+    if since is not None:
+        interviews = interviews.filter(created_at__gte=since)
+    if until is not None:
+        interviews = interviews.filter(created_at__lt=until)
+    return interviews
+
+
+def interview_versions(interview: Interview) -> QuerySet[InterviewVersion]:
+    """Every version of the interview, oldest first, without the raw bodies."""
+    return (
+        InterviewVersion.objects.filter(interview=interview)
+        .select_related("instrument_version", "submitted_by")
+        .defer("raw_payload")
+        .order_by("number")
+    )
+
+
+def interview_review_history(interview: Interview) -> QuerySet[ReviewEvent]:
+    return (
+        ReviewEvent.objects.filter(interview=interview)
+        .select_related("by")
+        .order_by("created_at", "id")
+    )
+
+
+def _flatten(value: Any, path: str, out: dict[str, Any]) -> None:
+    if isinstance(value, Mapping):
+        for key, child in value.items():
+            _flatten(child, f"{path}/{key}" if path else str(key), out)
+    elif isinstance(value, list):
+        for n, child in enumerate(value, start=1):
+            _flatten(child, f"{path}[{n}]", out)
+    else:
+        out[path] = value
+
+
+def flatten_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Nested answers as {path: value}: groups joined by "/", repeat instances numbered
+    from 1 (household/members[2]/age)."""
+    out: dict[str, Any] = {}
+    _flatten(answers, "", out)
+    return out
+
+
+def interview_version_diff(
+    old: Mapping[str, Any], new: Mapping[str, Any]
+) -> list[tuple[str, Any, Any]]:
+    """What changed between two versions' answers, as (path, old value, new value); None
+    stands for an answer absent on that side. Pure: takes the answers dicts."""
+    before, after = flatten_answers(old), flatten_answers(new)
+    paths = [*before, *(p for p in after if p not in before)]
+    return [
+        (p, before.get(p), after.get(p))
+        for p in paths
+        if p not in before or p not in after or before[p] != after[p]
+    ]

@@ -1,0 +1,476 @@
+"""Writes about interviews: recording a submission (idempotent on its instanceID), editing it
+as a new immutable version, submitting a web draft, reviewing and commenting.
+
+Submissions are never lost: a re-send of the same body answers "duplicate" and writes
+nothing; a different body under a stored instanceID is refused and kept as a
+`SubmissionConflict` (the service returns outcome "conflict" rather than raising, so the
+conflict row commits). The database's unique constraint on (study, instance_id) is the real
+guard; the lookup before it only answers re-sends cheaply."""
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fieldwork.audit.services import audit_record
+from fieldwork.core.errors import ServiceError
+from fieldwork.instruments.answers import validate_answers
+from fieldwork.instruments.models import InstrumentVersion
+from fieldwork.instruments.selectors import (
+    choices_to_specs,
+    questions_to_specs,
+    version_choices,
+    version_questions,
+)
+from fieldwork.interviews.models import (
+    Interview,
+    InterviewStatus,
+    InterviewVersion,
+    ReviewEvent,
+    SubmissionConflict,
+)
+from fieldwork.sources.services import consent_require_participation
+
+Outcome = Literal["created", "duplicate", "conflict"]
+
+#: Review transitions: from a state, the states a reviewer may move an interview to. Draft
+#: and edited are reached only by `interview_submit` and `interview_edit`.
+ALLOWED: dict[str, frozenset[str]] = {
+    InterviewStatus.RECEIVED: frozenset(
+        {InterviewStatus.HAS_ISSUES, InterviewStatus.APPROVED, InterviewStatus.REJECTED}
+    ),
+    InterviewStatus.HAS_ISSUES: frozenset({InterviewStatus.APPROVED, InterviewStatus.REJECTED}),
+    InterviewStatus.EDITED: frozenset(
+        {InterviewStatus.HAS_ISSUES, InterviewStatus.APPROVED, InterviewStatus.REJECTED}
+    ),
+    InterviewStatus.APPROVED: frozenset({InterviewStatus.HAS_ISSUES}),
+    InterviewStatus.REJECTED: frozenset({InterviewStatus.HAS_ISSUES}),
+}
+
+_USABLE_VERSION = (InstrumentVersion.Status.PUBLISHED, InstrumentVersion.Status.RETIRED)
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """What became of a submission. `interview`/`version` are the stored ones (for a
+    duplicate, those stored before; for a conflict, the interview the ID belongs to, if
+    known); `conflict` is the kept body when refused."""
+
+    interview: Interview | None
+    version: InterviewVersion | None
+    outcome: Outcome
+    conflict: SubmissionConflict | None = None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _as_uuid(value, *, field: str) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value).removeprefix("uuid:"))
+    except ValueError:
+        raise ServiceError(
+            {field: [_("“%(value)s” is not a valid instance ID.") % {"value": value}]}
+        ) from None
+
+
+def _stored_version(*, study, instance_id: uuid.UUID) -> InterviewVersion | None:
+    return (
+        InterviewVersion.objects.select_related("interview")
+        .filter(study=study, instance_id=instance_id)
+        .first()
+    )
+
+
+def _resend(
+    *, study, by, stored: InterviewVersion, raw: bytes, sha: str, payload_format: str
+) -> RecordResult:
+    """A body under an instanceID already stored: the same body is a duplicate (nothing
+    written); another body is a conflict, kept."""
+    if stored.payload_sha256 == sha:
+        return RecordResult(interview=stored.interview, version=stored, outcome="duplicate")
+    return _conflict(
+        study=study,
+        by=by,
+        instance_id=stored.instance_id,
+        interview=stored.interview,
+        raw=raw,
+        sha=sha,
+        payload_format=payload_format,
+        reason=_("A different submission is already stored under this instance ID."),
+    )
+
+
+def _conflict(
+    *, study, by, instance_id, interview, raw: bytes, sha: str, payload_format: str, reason: str
+) -> RecordResult:
+    conflict = SubmissionConflict.objects.create(
+        study=study,
+        instance_id=instance_id,
+        raw_payload=raw,
+        payload_format=payload_format,
+        payload_sha256=sha,
+        reason=reason,
+        submitted_by=by,
+        received_at=timezone.now(),
+    )
+    audit_record(
+        actor=by,
+        study=study,
+        action="interview.conflict",
+        target=conflict,
+        data={"instance_id": str(instance_id), "sha256": sha},
+    )
+    return RecordResult(interview=interview, version=None, outcome="conflict", conflict=conflict)
+
+
+def _check_version(*, study, version: InstrumentVersion, instrument=None) -> None:
+    if version.instrument.study_id != study.pk:
+        raise ServiceError(
+            {"instrument_version": [_("This questionnaire version belongs to another study.")]}
+        )
+    if instrument is not None and version.instrument_id != instrument.pk:
+        raise ServiceError(
+            {
+                "instrument_version": [
+                    _("An edit must use a version of the interview's own questionnaire.")
+                ]
+            }
+        )
+    if version.status not in _USABLE_VERSION:
+        raise ServiceError(
+            {
+                "instrument_version": [
+                    _(
+                        "Version “%(version)s” of the questionnaire is a draft; interviews can "
+                        "be recorded only with a published or retired version."
+                    )
+                    % {"version": version.version}
+                ]
+            }
+        )
+
+
+def _clean_answers(
+    *, version: InstrumentVersion, answers: dict, today: dt.date, language: str = ""
+) -> dict[str, Any]:
+    """The answers as validation kept them, JSON-ready; raises with every problem, each
+    naming its question."""
+    if not isinstance(answers, dict):
+        raise ServiceError({"answers": [_("The answers must be a set of named values.")]})
+    check = validate_answers(
+        questions=questions_to_specs(version_questions(version=version)),
+        choices=choices_to_specs(version_choices(version=version)),
+        answers=answers,
+        today=today,
+        language=language or None,
+    )
+    if check.errors:
+        raise ServiceError({"answers": [p.located() for p in check.errors]})
+    return json.loads(json.dumps(check.cleaned, cls=DjangoJSONEncoder))
+
+
+def _payload(raw_payload) -> tuple[bytes, str]:
+    raw = bytes(raw_payload)
+    return raw, hashlib.sha256(raw).hexdigest()
+
+
+def _check_format(payload_format: str) -> None:
+    if payload_format not in InterviewVersion.Format.values:
+        raise ServiceError(
+            {
+                "payload_format": [
+                    _("Unknown submission format: %(format)s.") % {"format": payload_format}
+                ]
+            }
+        )
+
+
+def _locked(interview: Interview) -> Interview:
+    return Interview.objects.select_for_update().select_related("study").get(pk=interview.pk)
+
+
+def _status_label(status: str) -> str:
+    return str(InterviewStatus(status).label)
+
+
+# --------------------------------------------------------------------------- record
+
+
+@transaction.atomic
+def interview_record(
+    *,
+    study,
+    by,
+    client_uuid,
+    instrument_version: InstrumentVersion,
+    source,
+    answers: dict,
+    raw_payload: bytes,
+    payload_format: str,
+    place=None,
+    conducted_at: dt.datetime | None = None,
+    language: str = "",
+    mode: str = Interview.Mode.FACE_TO_FACE,
+    device_id: str = "",
+    draft: bool = False,
+) -> RecordResult:
+    """Record the first submission of an interview, or answer a re-send of one."""
+    instance_id = _as_uuid(client_uuid, field="client_uuid")
+    raw, sha = _payload(raw_payload)
+    _check_format(payload_format)
+    stored = _stored_version(study=study, instance_id=instance_id)
+    if stored is not None:
+        return _resend(
+            study=study, by=by, stored=stored, raw=raw, sha=sha, payload_format=payload_format
+        )
+
+    if source.study_id != study.pk:
+        raise ServiceError({"source": [_("This source belongs to another study.")]})
+    if place is not None and place.study_id != study.pk:
+        raise ServiceError({"place": [_("This place belongs to another study.")]})
+    if mode not in Interview.Mode.values:
+        raise ServiceError({"mode": [_("Unknown interview mode: %(mode)s.") % {"mode": mode}]})
+    consent_require_participation(source=source)
+    _check_version(study=study, version=instrument_version)
+    today = timezone.localdate(conducted_at) if conducted_at else timezone.localdate()
+    cleaned = _clean_answers(
+        version=instrument_version, answers=answers, today=today, language=language
+    )
+
+    try:
+        with transaction.atomic():
+            interview = Interview.objects.create(
+                study=study,
+                client_uuid=instance_id,
+                instrument=instrument_version.instrument,
+                source=source,
+                researcher=by,
+                place=place,
+                conducted_at=conducted_at,
+                language=language,
+                mode=mode,
+                status=InterviewStatus.DRAFT if draft else InterviewStatus.RECEIVED,
+            )
+            version = InterviewVersion.objects.create(
+                study=study,
+                interview=interview,
+                number=1,
+                instance_id=instance_id,
+                instrument_version=instrument_version,
+                answers=cleaned,
+                raw_payload=raw,
+                payload_format=payload_format,
+                payload_sha256=sha,
+                submitted_by=by,
+                device_id=device_id,
+                received_at=timezone.now(),
+            )
+            interview.current_version = version
+            interview.save(update_fields=["current_version"])
+            # In the same transaction as the interview it records.
+            audit_record(
+                actor=by,
+                study=study,
+                action="interview.received",
+                target=interview,
+                data={"version": 1, "status": interview.status, "sha256": sha},
+            )
+    except IntegrityError:
+        # Another request stored this instanceID between our lookup and our insert.
+        stored = _stored_version(study=study, instance_id=instance_id)
+        if stored is None:
+            raise
+        return _resend(
+            study=study, by=by, stored=stored, raw=raw, sha=sha, payload_format=payload_format
+        )
+    return RecordResult(interview=interview, version=version, outcome="created")
+
+
+# --------------------------------------------------------------------------- edit
+
+
+@transaction.atomic
+def interview_edit(
+    *,
+    interview: Interview,
+    by,
+    instance_id,
+    deprecated_id,
+    answers: dict,
+    raw_payload: bytes,
+    payload_format: str,
+    instrument_version: InstrumentVersion | None = None,
+    device_id: str = "",
+) -> RecordResult:
+    """Store an edit as the interview's next immutable version. `deprecated_id` must name
+    the current version: an edit of an out-of-date version is a conflict, kept."""
+    study = interview.study
+    instance_id = _as_uuid(instance_id, field="instance_id")
+    deprecated_id = _as_uuid(deprecated_id, field="deprecated_id")
+    raw, sha = _payload(raw_payload)
+    _check_format(payload_format)
+    stored = _stored_version(study=study, instance_id=instance_id)
+    if stored is not None:
+        return _resend(
+            study=study, by=by, stored=stored, raw=raw, sha=sha, payload_format=payload_format
+        )
+
+    interview = _locked(interview)
+    current = InterviewVersion.objects.select_related("instrument_version").get(
+        pk=interview.current_version_id
+    )
+    if deprecated_id != current.instance_id:
+        return _conflict(
+            study=study,
+            by=by,
+            instance_id=instance_id,
+            interview=interview,
+            raw=raw,
+            sha=sha,
+            payload_format=payload_format,
+            reason=_(
+                "This edit replaces a version that is no longer the current one; it was made "
+                "from an out-of-date copy of the interview."
+            ),
+        )
+    version_used = instrument_version or current.instrument_version
+    _check_version(study=study, version=version_used, instrument=interview.instrument)
+    today = (
+        timezone.localdate(interview.conducted_at)
+        if interview.conducted_at
+        else timezone.localdate()
+    )
+    cleaned = _clean_answers(
+        version=version_used, answers=answers, today=today, language=interview.language
+    )
+
+    try:
+        with transaction.atomic():
+            version = InterviewVersion.objects.create(
+                study=study,
+                interview=interview,
+                number=current.number + 1,
+                instance_id=instance_id,
+                deprecated_id=deprecated_id,
+                instrument_version=version_used,
+                answers=cleaned,
+                raw_payload=raw,
+                payload_format=payload_format,
+                payload_sha256=sha,
+                submitted_by=by,
+                device_id=device_id,
+                received_at=timezone.now(),
+            )
+    except IntegrityError:
+        stored = _stored_version(study=study, instance_id=instance_id)
+        if stored is None:
+            raise
+        return _resend(
+            study=study, by=by, stored=stored, raw=raw, sha=sha, payload_format=payload_format
+        )
+    before = interview.status
+    after = InterviewStatus.DRAFT if before == InterviewStatus.DRAFT else InterviewStatus.EDITED
+    interview.current_version = version
+    interview.status = after
+    interview.save(update_fields=["current_version", "status", "updated_at"])
+    if before != after:
+        ReviewEvent.objects.create(interview=interview, from_status=before, to_status=after, by=by)
+    audit_record(
+        actor=by,
+        study=study,
+        action="interview.edited",
+        target=interview,
+        data={"version": version.number, "from": before, "to": after, "sha256": sha},
+    )
+    return RecordResult(interview=interview, version=version, outcome="created")
+
+
+# --------------------------------------------------------------------------- review
+
+
+@transaction.atomic
+def interview_submit(*, interview: Interview, by) -> Interview:
+    """Send a web draft for review. Re-submitting a received interview changes nothing."""
+    interview = _locked(interview)
+    if interview.status == InterviewStatus.RECEIVED:
+        return interview
+    if interview.status != InterviewStatus.DRAFT:
+        raise ServiceError(
+            _("Only a draft can be submitted; this interview is “%(status)s”.")
+            % {"status": _status_label(interview.status)}
+        )
+    consent_require_participation(source=interview.source)
+    interview.status = InterviewStatus.RECEIVED
+    interview.save(update_fields=["status", "updated_at"])
+    ReviewEvent.objects.create(
+        interview=interview,
+        from_status=InterviewStatus.DRAFT,
+        to_status=InterviewStatus.RECEIVED,
+        by=by,
+    )
+    audit_record(actor=by, study=interview.study, action="interview.submitted", target=interview)
+    return interview
+
+
+@transaction.atomic
+def interview_review(*, interview: Interview, by, to: str, comment: str = "") -> Interview:
+    """Move an interview along the review states (see `ALLOWED`), with a comment."""
+    interview = _locked(interview)
+    comment = (comment or "").strip()
+    if to not in InterviewStatus.values:
+        raise ServiceError({"to": [_("Unknown review state: %(state)s.") % {"state": to}]})
+    before = interview.status
+    if to not in ALLOWED.get(before, frozenset()):
+        raise ServiceError(
+            {
+                "to": [
+                    _("An interview that is “%(from)s” cannot be marked “%(to)s”.")
+                    % {"from": _status_label(before), "to": _status_label(to)}
+                ]
+            }
+        )
+    if to == InterviewStatus.HAS_ISSUES and not comment:
+        raise ServiceError(
+            {"comment": [_("Say what the issues are, so that the field researcher can fix them.")]}
+        )
+    interview.status = to
+    interview.save(update_fields=["status", "updated_at"])
+    ReviewEvent.objects.create(
+        interview=interview, from_status=before, to_status=to, comment=comment, by=by
+    )
+    audit_record(
+        actor=by,
+        study=interview.study,
+        action="interview.reviewed",
+        target=interview,
+        data={"from": before, "to": to},
+    )
+    return interview
+
+
+@transaction.atomic
+def interview_comment(*, interview: Interview, by, text: str) -> ReviewEvent:
+    """A comment on an interview without a change of state."""
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError({"text": [_("Write a comment before sending it.")]})
+    interview = _locked(interview)
+    event = ReviewEvent.objects.create(
+        interview=interview,
+        from_status=interview.status,
+        to_status=interview.status,
+        comment=text,
+        by=by,
+    )
+    audit_record(actor=by, study=interview.study, action="interview.commented", target=interview)
+    return event
