@@ -184,6 +184,23 @@ def _payload(raw_payload) -> tuple[bytes, str]:
     return raw, hashlib.sha256(raw).hexdigest()
 
 
+def _answer_resend(
+    *, study, by, instance_id: uuid.UUID, raw_payload, payload_format: str
+) -> tuple[bytes, str, RecordResult | None]:
+    """The body and its SHA-256, and, when the instanceID is already stored, the answer to
+    the re-send (duplicate or conflict) so that no further work is done. The unique
+    constraint still decides races (see the IntegrityError handling of the callers)."""
+    raw, sha = _payload(raw_payload)
+    _check_format(payload_format)
+    stored = _stored_version(study=study, instance_id=instance_id)
+    if stored is None:
+        return raw, sha, None
+    resent = _resend(
+        study=study, by=by, stored=stored, raw=raw, sha=sha, payload_format=payload_format
+    )
+    return raw, sha, resent
+
+
 def _check_format(payload_format: str) -> None:
     if payload_format not in InterviewVersion.Format.values:
         raise ServiceError(
@@ -226,13 +243,15 @@ def interview_record(
 ) -> RecordResult:
     """Record the first submission of an interview, or answer a re-send of one."""
     instance_id = _as_uuid(client_uuid, field="client_uuid")
-    raw, sha = _payload(raw_payload)
-    _check_format(payload_format)
-    stored = _stored_version(study=study, instance_id=instance_id)
-    if stored is not None:
-        return _resend(
-            study=study, by=by, stored=stored, raw=raw, sha=sha, payload_format=payload_format
-        )
+    raw, sha, resent = _answer_resend(
+        study=study,
+        by=by,
+        instance_id=instance_id,
+        raw_payload=raw_payload,
+        payload_format=payload_format,
+    )
+    if resent is not None:
+        return resent
 
     if source.study_id != study.pk:
         raise ServiceError({"source": [_("This source belongs to another study.")]})
@@ -317,13 +336,15 @@ def interview_edit(
     study = interview.study
     instance_id = _as_uuid(instance_id, field="instance_id")
     deprecated_id = _as_uuid(deprecated_id, field="deprecated_id")
-    raw, sha = _payload(raw_payload)
-    _check_format(payload_format)
-    stored = _stored_version(study=study, instance_id=instance_id)
-    if stored is not None:
-        return _resend(
-            study=study, by=by, stored=stored, raw=raw, sha=sha, payload_format=payload_format
-        )
+    raw, sha, resent = _answer_resend(
+        study=study,
+        by=by,
+        instance_id=instance_id,
+        raw_payload=raw_payload,
+        payload_format=payload_format,
+    )
+    if resent is not None:
+        return resent
 
     interview = _locked(interview)
     current = InterviewVersion.objects.select_related("instrument_version").get(
