@@ -11,6 +11,7 @@ urlpatterns = [
     path("studies/", include("fieldwork.studies.urls")),
     path("studies/<slug:slug>/sources/", include("fieldwork.sources.urls")),
     path("studies/<slug:slug>/instruments/", include("fieldwork.instruments.urls")),
+    path("studies/<slug:slug>/interviews/", include("fieldwork.interviews.urls")),
     path("studies/<slug:slug>/audit/", include("fieldwork.audit.urls")),
     path("health/", include("fieldwork.core.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,5 +1,7 @@
 import re
+import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from unittest import mock
 
@@ -77,6 +79,18 @@ class StudyWorld:
     instrument_version: object
     extra: dict = field(default_factory=dict)
 
+    @cached_property
+    def interview(self):
+        """A received interview recorded by the field researcher, made when a test first
+        asks for it: it points at the world's draft questionnaire, which tests of their own
+        delete, and most tests never need it."""
+        return _world_interview(
+            study=self.study,
+            source=self.source,
+            version=self.instrument_version,
+            by=self.members[Role.FIELD_RESEARCHER],
+        )
+
     def member(self, role):
         if role == ANONYMOUS or role is None:
             return None
@@ -102,6 +116,8 @@ class StudyWorld:
     def url(self, name: str) -> str:
         wanted = url_kwarg_names(name)
         available = self.url_kwargs()
+        if "interview_id" in wanted and "interview_id" not in available:
+            available["interview_id"] = self.interview.client_uuid
         missing = wanted - available.keys()
         assert not missing, f"{name} needs URL arguments the test world lacks: {sorted(missing)}"
         return reverse(name, kwargs={k: available[k] for k in wanted})
@@ -186,6 +202,40 @@ def study_world(db) -> StudyWorld:
         source,
         version,
     )
+
+
+def _world_interview(*, study, source, version, by):
+    """A received interview recorded by the field researcher, written straight to the tables:
+    `interview_record` wants a published questionnaire and the world's version is a draft."""
+    from django.utils import timezone
+
+    from fieldwork.interviews.models import Interview, InterviewVersion
+
+    client_uuid = uuid.uuid4()
+    interview = Interview.objects.create(
+        study=study,
+        client_uuid=client_uuid,
+        instrument=version.instrument,
+        source=source,
+        researcher=by,
+        place=source.place,
+        status=Interview.Status.RECEIVED,
+    )
+    interview.current_version = InterviewVersion.objects.create(
+        study=study,
+        interview=interview,
+        number=1,
+        instance_id=client_uuid,
+        instrument_version=version,
+        answers={"age": 34},
+        raw_payload=b"{}",
+        payload_format=InterviewVersion.Format.JSON,
+        payload_sha256="0" * 64,
+        submitted_by=by,
+        received_at=timezone.now(),
+    )
+    interview.save(update_fields=["current_version"])
+    return interview
 
 
 @pytest.fixture

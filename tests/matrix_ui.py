@@ -2,7 +2,8 @@
 
 Read with `tests/conftest.py`'s `study_world`: the source there was recorded by the field
 researcher (so she may edit it), `member_id` is the coder's membership, `form_id` the study's
-consent form, `version_id` the study admin's draft of the checkpoint questionnaire. Besides
+consent form, `version_id` the study admin's draft of the checkpoint questionnaire,
+`interview_id` a received interview the field researcher recorded (`StudyWorld.interview`). Besides
 roles, a set may name OUTSIDER (signed in, member of another study) and ANONYMOUS. An empty
 POST by an allowed visitor answers 200 (the form with its errors) or a redirect; anyone else
 gets 403 (member without the permission) or 404 (not a member), and an anonymous visitor is
@@ -24,6 +25,7 @@ STAFF = frozenset({SUP, ADMIN})
 SOURCE_USERS = STAFF | {FR}
 NOBODY: frozenset[Role] = frozenset()
 INSTRUMENT_USERS = STAFF | {FR, CODER}  # analysts read questionnaires in releases
+INTERVIEW_USERS = STAFF | {FR, CODER}
 
 UI_MATRIX = [
     # accounts: not tied to a study. Signed-in visitors asking for the sign-in page are sent on
@@ -80,6 +82,12 @@ UI_MATRIX = [
     ("instruments:version-delete", "post", {ADMIN}),
     ("instruments:version-disclosure", "get", {ADMIN}),
     ("instruments:version-disclosure", "post", {ADMIN}),
+    # interviews: the world's interview was recorded by the field researcher and is "received";
+    # she may comment only once it is marked as having issues, coders only read
+    ("interviews:interview-list", "get", INTERVIEW_USERS),
+    ("interviews:interview-detail", "get", INTERVIEW_USERS),
+    ("interviews:interview-review", "post", STAFF),
+    ("interviews:interview-comment", "post", STAFF),
     # audit
     ("audit:event-list", "get", STAFF),
 ]
@@ -94,5 +102,7 @@ POST_ONLY = frozenset(
         "sources:source-reveal",
         "instruments:version-publish",
         "instruments:version-delete",
+        "interviews:interview-review",
+        "interviews:interview-comment",
     }
 )

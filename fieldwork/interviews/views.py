@@ -1,0 +1,253 @@
+"""Pages for reviewing interviews: the supervisors' queue, an interview with its versions and
+review history, and the review and comment forms.
+
+An interview is only ever shown by its source's code: no page here decrypts an identity."""
+
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fieldwork.accounts.models import Membership
+from fieldwork.accounts.permissions import Perm, has_perm, study_for
+from fieldwork.core.web import add_service_error, render_page, study_context
+from fieldwork.instruments.selectors import instrument_list, version_questions
+from fieldwork.instruments.xlsform import pick_text
+from fieldwork.interviews import forms
+from fieldwork.interviews.models import InterviewStatus
+from fieldwork.interviews.selectors import (
+    flatten_answers,
+    interview_list,
+    interview_review_history,
+    interview_version_diff,
+    interview_versions,
+)
+from fieldwork.interviews.services import ALLOWED, interview_comment, interview_review
+from fieldwork.studies.selectors import place_choices
+
+PAGE_SIZE = 50
+_INSTANCE = re.compile(r"\[(\d+)\]")
+
+# --- Access ----------------------------------------------------------------------------------
+
+
+def can_review(user, interview) -> bool:
+    return has_perm(user, interview.study, Perm.INTERVIEW_REVIEW)
+
+
+def can_comment(user, interview) -> bool:
+    """Reviewers comment at any time; the field researcher who recorded the interview answers
+    when it is marked as having issues. Coders read only."""
+    if can_review(user, interview):
+        return True
+    return (
+        interview.researcher_id == user.pk
+        and interview.status == InterviewStatus.HAS_ISSUES
+        and has_perm(user, interview.study, Perm.INTERVIEW_VIEW)
+    )
+
+
+def _interview_for(user, study, interview_id):
+    """The interview, if the user may see it (a field researcher: only her own), else 404."""
+    interview = get_object_or_404(interview_list(study=study, user=user), client_uuid=interview_id)
+    interview.study = study
+    return interview
+
+
+# --- Queue -----------------------------------------------------------------------------------
+
+
+def _researcher_choices(study) -> list:
+    memberships = Membership.objects.filter(study=study).select_related("user")
+    return [(m.user, m.user.username) for m in memberships.order_by("user__username")]
+
+
+@login_required
+def interview_list_view(request, slug):
+    study = study_for(request.user, slug, need=Perm.INTERVIEW_VIEW)
+    reviewer = has_perm(request.user, study, Perm.INTERVIEW_REVIEW)
+    # A reviewer's queue opens on what waits for them; the state filter shows it and can be
+    # set to "Any".
+    waiting_default = reviewer and not request.GET
+    data = {"state": forms.WAITING} if waiting_default else request.GET
+    filters = forms.InterviewFilterForm(
+        data,
+        researchers=_researcher_choices(study),
+        places=place_choices(study=study),
+        instruments=[(i, i.title or i.form_id) for i in instrument_list(study=study)],
+    )
+    criteria = filters.criteria() if filters.is_valid() else {}
+    state = filters.cleaned_data.get("state", "") if filters.is_valid() else ""
+    unfiltered = interview_list(study=study, user=request.user, **criteria)
+    interviews = unfiltered
+    if state == forms.WAITING:
+        interviews = interviews.filter(status__in=forms.WAITING_STATES)
+    elif state:
+        interviews = interviews.filter(status=state)
+    # One aggregate query: how many interviews (with the other filters) are in each state.
+    per_state = dict(
+        unfiltered.order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    counts = [(value, label, per_state.get(value, 0)) for value, label in InterviewStatus.choices]
+    page = Paginator(interviews, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    if waiting_default:
+        query["state"] = forms.WAITING
+    ctx = study_context(
+        request,
+        study,
+        filters=filters,
+        page=page,
+        counts=counts,
+        query=query,
+        waiting_default=waiting_default,
+    )
+    return render_page(request, "interviews/list.html", ctx, partial="rows")
+
+
+# --- Detail ----------------------------------------------------------------------------------
+
+
+def _labeller(versions):
+    """A function giving the readable label of a flattened answer path, per questionnaire
+    version: each group and repeat named by its label, repeat instances numbered."""
+    language = translation.get_language() or ""
+    labels: dict[int, dict[str, str]] = {}
+    for instrument_version in {
+        v.instrument_version_id: v.instrument_version for v in versions
+    }.values():
+        labels[instrument_version.pk] = {
+            q.path: pick_text(
+                q.labels, language=language, default_language=instrument_version.default_language
+            )
+            or q.name
+            for q in version_questions(version=instrument_version)
+        }
+
+    def label(version, path: str) -> str:
+        known = labels.get(version.instrument_version_id, {})
+        parts, prefix = [], ""
+        for segment in path.split("/"):
+            name = _INSTANCE.sub("", segment)
+            prefix = f"{prefix}/{name}" if prefix else name
+            text = known.get(prefix, name)
+            instance = _INSTANCE.search(segment)
+            parts.append(f"{text} {instance.group(1)}" if instance else text)
+        return " › ".join(parts)
+
+    return label
+
+
+def _show(value) -> str:
+    return "—" if value is None or value == "" else str(value)
+
+
+def _detail_context(request, study, interview, *, review_form=None, comment_form=None) -> dict:
+    versions = list(interview_versions(interview))
+    label = _labeller(versions)
+    current = next((v for v in versions if v.pk == interview.current_version_id), None)
+    answers = []
+    if current is not None:
+        answers = [
+            (path, label(current, path), _show(value))
+            for path, value in flatten_answers(current.answers).items()
+        ]
+    history = []
+    for previous, version in zip([None, *versions], versions, strict=False):
+        diff = []
+        if previous is not None:
+            diff = [
+                (label(version, path), _show(old), _show(new))
+                for path, old, new in interview_version_diff(previous.answers, version.answers)
+            ]
+        history.append((version, diff))
+    reviewer = can_review(request.user, interview)
+    next_states = [
+        (value, text)
+        for value, text in InterviewStatus.choices
+        if value in ALLOWED.get(interview.status, frozenset())
+    ]
+    return study_context(
+        request,
+        study,
+        interview=interview,
+        current=current,
+        answers=answers,
+        history=history,
+        events=interview_review_history(interview),
+        can_review=reviewer,
+        can_comment=can_comment(request.user, interview),
+        next_states=next_states,
+        review_form=review_form or forms.ReviewForm(),
+        comment_form=comment_form or forms.CommentForm(),
+    )
+
+
+@login_required
+def interview_detail(request, slug, interview_id):
+    study = study_for(request.user, slug, need=Perm.INTERVIEW_VIEW)
+    interview = _interview_for(request.user, study, interview_id)
+    return render_page(
+        request, "interviews/detail.html", _detail_context(request, study, interview)
+    )
+
+
+@login_required
+@require_POST
+def interview_review_view(request, slug, interview_id):
+    study = study_for(request.user, slug, need=Perm.INTERVIEW_REVIEW)
+    interview = _interview_for(request.user, study, interview_id)
+    form = forms.ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            interview = interview_review(
+                interview=interview,
+                by=request.user,
+                to=form.cleaned_data["to"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The interview is now “%(state)s”.") % {"state": interview.get_status_display()},
+            )
+            return redirect(
+                "interviews:interview-detail", slug=study.slug, interview_id=interview.client_uuid
+            )
+    ctx = _detail_context(request, study, interview, review_form=form)
+    return render_page(request, "interviews/detail.html", ctx)
+
+
+@login_required
+@require_POST
+def interview_comment_view(request, slug, interview_id):
+    study = study_for(request.user, slug, need=Perm.INTERVIEW_VIEW)
+    interview = _interview_for(request.user, study, interview_id)
+    if not can_comment(request.user, interview):
+        raise PermissionDenied
+    form = forms.CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            interview_comment(interview=interview, by=request.user, text=form.cleaned_data["text"])
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Your comment was added to the review history."))
+            return redirect(
+                "interviews:interview-detail", slug=study.slug, interview_id=interview.client_uuid
+            )
+    ctx = _detail_context(request, study, interview, comment_form=form)
+    return render_page(request, "interviews/detail.html", ctx)
