@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from fieldwork.accounts.models import Membership
 from fieldwork.accounts.permissions import Perm, has_perm, study_for
 from fieldwork.core.web import add_service_error, render_page, study_context
-from fieldwork.instruments.selectors import instrument_list, version_questions
+from fieldwork.instruments.selectors import instrument_list, version_choices, version_questions
 from fieldwork.instruments.xlsform import pick_text
 from fieldwork.interviews import forms
 from fieldwork.interviews.models import InterviewStatus
@@ -120,19 +120,24 @@ def interview_list_view(request, slug):
 
 
 def _labeller(versions):
-    """A function giving the readable label of a flattened answer path, per questionnaire
-    version: each group and repeat named by its label, repeat instances numbered."""
+    """Two functions reading answers as the questionnaire words them, per questionnaire
+    version: `label(version, path)` names a flattened answer path by its question's label
+    (groups and repeats included, repeat instances numbered); `show(version, path, value)`
+    gives a choice's label instead of its stored name ("money phone" → "Money, Phone")."""
     language = translation.get_language() or ""
     labels: dict[int, dict[str, str]] = {}
-    for instrument_version in {
-        v.instrument_version_id: v.instrument_version for v in versions
-    }.values():
-        labels[instrument_version.pk] = {
-            q.path: pick_text(
-                q.labels, language=language, default_language=instrument_version.default_language
-            )
-            or q.name
-            for q in version_questions(version=instrument_version)
+    lists: dict[int, dict[str, str]] = {}
+    choice_labels: dict[int, dict[tuple[str, str], str]] = {}
+    for iv in {v.instrument_version_id: v.instrument_version for v in versions}.values():
+
+        def text(texts, name, iv=iv):
+            return pick_text(texts, language=language, default_language=iv.default_language) or name
+
+        questions = list(version_questions(version=iv))
+        labels[iv.pk] = {q.path: text(q.labels, q.name) for q in questions}
+        lists[iv.pk] = {q.path: q.list_name for q in questions if q.list_name}
+        choice_labels[iv.pk] = {
+            (c.list_name, c.name): text(c.labels, c.name) for c in version_choices(version=iv)
         }
 
     def label(version, path: str) -> str:
@@ -146,7 +151,14 @@ def _labeller(versions):
             parts.append(f"{text} {instance.group(1)}" if instance else text)
         return " › ".join(parts)
 
-    return label
+    def show(version, path: str, value) -> str:
+        list_name = lists.get(version.instrument_version_id, {}).get(_INSTANCE.sub("", path))
+        if not list_name or not isinstance(value, str) or not value.strip():
+            return _show(value)
+        names = choice_labels.get(version.instrument_version_id, {})
+        return ", ".join(names.get((list_name, v), v) for v in value.split())
+
+    return label, show
 
 
 def _show(value) -> str:
@@ -155,12 +167,12 @@ def _show(value) -> str:
 
 def _detail_context(request, study, interview, *, review_form=None, comment_form=None) -> dict:
     versions = list(interview_versions(interview))
-    label = _labeller(versions)
+    label, show = _labeller(versions)
     current = next((v for v in versions if v.pk == interview.current_version_id), None)
     answers = []
     if current is not None:
         answers = [
-            (path, label(current, path), _show(value))
+            (path, label(current, path), show(current, path, value))
             for path, value in flatten_answers(current.answers).items()
         ]
     history = []
@@ -168,7 +180,7 @@ def _detail_context(request, study, interview, *, review_form=None, comment_form
         diff = []
         if previous is not None:
             diff = [
-                (label(version, path), _show(old), _show(new))
+                (label(version, path), show(previous, path, old), show(version, path, new))
                 for path, old, new in interview_version_diff(previous.answers, version.answers)
             ]
         history.append((version, diff))

@@ -124,6 +124,15 @@ def test_detail_shows_labels_and_no_identity(client, world):
     assert "Personne Fictive" not in html
 
 
+def test_detail_shows_choices_by_their_labels(client, world):
+    interview = _record(world)
+    html = _login(client, world, SUP).get(_url(world, "interview-detail", interview)).content
+    html = html.decode()
+    assert "Money, Phone" in html  # items_taken "money phone"
+    assert ">Man<" in html  # gender "male"
+    assert "money phone" not in html
+
+
 def test_detail_shows_diff_of_an_edit(client, world):
     interview = _record(world)
     interview_edit(
