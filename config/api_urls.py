@@ -1,6 +1,6 @@
 """The REST API, version 1. Every study-scoped URL takes the study's `slug`; objects inside a
 study are addressed by `code` (sources) or `place_id`, `actor_id`, `member_id`, `form_id`,
-`version_id` (instrument versions)."""
+`version_id` (instrument versions), `interview_id` (an interview's client UUID)."""
 
 from django.urls import path
 
@@ -11,6 +11,12 @@ from fieldwork.instruments.api import (
     InstrumentVersionDetailApi,
     InstrumentVersionDisclosureApi,
     InstrumentVersionPublishApi,
+)
+from fieldwork.interviews.api import (
+    InterviewCommentApi,
+    InterviewDetailApi,
+    InterviewListApi,
+    InterviewReviewApi,
 )
 from fieldwork.sources.api import (
     ConsentFormDetailApi,
@@ -36,6 +42,7 @@ app_name = "api"
 STUDY = "studies/<slug:slug>/"
 SOURCE = STUDY + "sources/<str:code>/"
 VERSION = STUDY + "instruments/versions/<int:version_id>/"
+INTERVIEW = STUDY + "interviews/<uuid:interview_id>/"
 
 urlpatterns = [
     path("studies/", StudyListApi.as_view(), name="study-list"),
@@ -74,5 +81,9 @@ urlpatterns = [
         InstrumentVersionDisclosureApi.as_view(),
         name="instrument-version-disclosure",
     ),
+    path(STUDY + "interviews/", InterviewListApi.as_view(), name="interview-list"),
+    path(INTERVIEW, InterviewDetailApi.as_view(), name="interview-detail"),
+    path(INTERVIEW + "review/", InterviewReviewApi.as_view(), name="interview-review"),
+    path(INTERVIEW + "comments/", InterviewCommentApi.as_view(), name="interview-comment"),
     path(STUDY + "audit-events/", AuditEventListApi.as_view(), name="audit-event-list"),
 ]

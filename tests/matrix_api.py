@@ -20,6 +20,7 @@ EVERYONE = {FR, CODER, SUP, ANALYST, ADMIN}
 STAFF = {SUP, ADMIN}
 RECORDERS = STAFF | {FR}  # who handles sources: never coders or analysts
 INSTRUMENT_USERS = RECORDERS | {CODER}
+INTERVIEW_READERS = RECORDERS | {CODER}
 
 API_MATRIX = [
     # Anyone signed in lists their own studies (the outsider sees only theirs); creating a
@@ -61,4 +62,12 @@ API_MATRIX = [
     ("api:instrument-version-detail", "delete", {ADMIN}),
     ("api:instrument-version-publish", "post", {ADMIN}),
     ("api:instrument-version-disclosure", "post", {ADMIN}),
+    ("api:interview-list", "get", INTERVIEW_READERS),
+    ("api:interview-list", "post", RECORDERS),
+    # The world's interview was recorded by its field researcher; she sees it.
+    ("api:interview-detail", "get", INTERVIEW_READERS),
+    ("api:interview-review", "post", STAFF),
+    # The world's interview is "received": only reviewers may comment (its field researcher
+    # answers once it is marked as having issues).
+    ("api:interview-comment", "post", STAFF),
 ]

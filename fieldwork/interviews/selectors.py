@@ -9,7 +9,23 @@ from django.db.models import QuerySet
 
 from fieldwork.accounts.models import Role
 from fieldwork.accounts.permissions import Perm, has_perm, study_role
-from fieldwork.interviews.models import Interview, InterviewVersion, ReviewEvent
+from fieldwork.interviews.models import Interview, InterviewStatus, InterviewVersion, ReviewEvent
+
+
+def can_review(user, interview) -> bool:
+    return has_perm(user, interview.study, Perm.INTERVIEW_REVIEW)
+
+
+def can_comment(user, interview) -> bool:
+    """Reviewers comment at any time; the field researcher who recorded the interview answers
+    when it is marked as having issues. Coders read only."""
+    if can_review(user, interview):
+        return True
+    return (
+        interview.researcher_id == user.pk
+        and interview.status == InterviewStatus.HAS_ISSUES
+        and has_perm(user, interview.study, Perm.INTERVIEW_VIEW)
+    )
 
 
 def interview_visible_to(*, study, user) -> QuerySet[Interview]:

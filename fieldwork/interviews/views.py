@@ -23,6 +23,8 @@ from fieldwork.instruments.xlsform import pick_text
 from fieldwork.interviews import forms
 from fieldwork.interviews.models import InterviewStatus
 from fieldwork.interviews.selectors import (
+    can_comment,
+    can_review,
     flatten_answers,
     interview_list,
     interview_review_history,
@@ -36,22 +38,6 @@ PAGE_SIZE = 50
 _INSTANCE = re.compile(r"\[(\d+)\]")
 
 # --- Access ----------------------------------------------------------------------------------
-
-
-def can_review(user, interview) -> bool:
-    return has_perm(user, interview.study, Perm.INTERVIEW_REVIEW)
-
-
-def can_comment(user, interview) -> bool:
-    """Reviewers comment at any time; the field researcher who recorded the interview answers
-    when it is marked as having issues. Coders read only."""
-    if can_review(user, interview):
-        return True
-    return (
-        interview.researcher_id == user.pk
-        and interview.status == InterviewStatus.HAS_ISSUES
-        and has_perm(user, interview.study, Perm.INTERVIEW_VIEW)
-    )
 
 
 def _interview_for(user, study, interview_id):

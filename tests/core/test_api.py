@@ -34,6 +34,10 @@ API_PATHS = {
     "/api/v1/studies/{slug}/instruments/versions/{version_id}/",
     "/api/v1/studies/{slug}/instruments/versions/{version_id}/publish/",
     "/api/v1/studies/{slug}/instruments/versions/{version_id}/disclosure/",
+    "/api/v1/studies/{slug}/interviews/",
+    "/api/v1/studies/{slug}/interviews/{interview_id}/",
+    "/api/v1/studies/{slug}/interviews/{interview_id}/review/",
+    "/api/v1/studies/{slug}/interviews/{interview_id}/comments/",
 }
 
 

@@ -1,0 +1,327 @@
+"""REST API for interviews: list and record them (idempotent on the client's UUID), read one
+with its versions and review history, review and comment.
+
+Interviews are shown by their source's code only: nothing here reads an identity."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from fieldwork.accounts.models import User
+from fieldwork.accounts.permissions import Perm
+from fieldwork.core.api import StudyObjectField, StudyScopedApi
+from fieldwork.instruments.models import Instrument, InstrumentVersion
+from fieldwork.interviews.models import Interview, InterviewStatus, InterviewVersion
+from fieldwork.interviews.selectors import (
+    can_comment,
+    interview_list,
+    interview_review_history,
+    interview_versions,
+)
+from fieldwork.interviews.services import interview_comment, interview_record, interview_review
+from fieldwork.sources.models import Source
+from fieldwork.studies.models import Place
+
+# --- Fields -----------------------------------------------------------------------------------
+
+
+class StudySlugField(serializers.SlugRelatedField):
+    """An object of the view's study named by a slug field (a code, a form_id, a username).
+    One of another study is answered as missing, like one that does not exist. `study_path`
+    is the lookup from the object to its study."""
+
+    def __init__(self, *, study_path: str = "study", **kwargs):
+        self.study_path = study_path
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return super().get_queryset().filter(**{self.study_path: self.context["study"]})
+
+
+class StudyVersionField(serializers.PrimaryKeyRelatedField):
+    """The id of a questionnaire version of the view's study."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(instrument__study=self.context["study"])
+
+
+# --- Output -----------------------------------------------------------------------------------
+
+
+class InterviewOutputSerializer(serializers.Serializer):
+    """What every interview endpoint shows. The source is named by its code, never more."""
+
+    class PlaceSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+
+    uuid = serializers.UUIDField(
+        source="client_uuid", help_text=gettext_lazy("The client-made UUID of the interview.")
+    )
+    state = serializers.ChoiceField(source="status", choices=InterviewStatus.choices)
+    source = serializers.CharField(source="source.code")
+    researcher = serializers.CharField(source="researcher.username")
+    form_id = serializers.CharField(source="instrument.form_id")
+    instrument_version = serializers.CharField(
+        source="current_version.instrument_version.version",
+        help_text=gettext_lazy("The questionnaire version of the current answers."),
+    )
+    place = PlaceSerializer(allow_null=True)
+    conducted_at = serializers.DateTimeField(allow_null=True)
+    mode = serializers.ChoiceField(choices=Interview.Mode.choices)
+    language = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class InterviewVersionOutputSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    instance_id = serializers.UUIDField()
+    deprecated_id = serializers.UUIDField(allow_null=True)
+    instrument_version = serializers.CharField(source="instrument_version.version")
+    received_at = serializers.DateTimeField()
+    submitted_by = serializers.CharField(source="submitted_by.username")
+
+
+class ReviewEventOutputSerializer(serializers.Serializer):
+    # Plain strings: the schema names the one enum of review states after `state`.
+    from_state = serializers.CharField(
+        source="from_status", help_text=gettext_lazy("A `state` value; blank for the first.")
+    )
+    to_state = serializers.CharField(
+        source="to_status",
+        help_text=gettext_lazy("A `state` value; the same as `from_state` for a comment."),
+    )
+    comment = serializers.CharField()
+    by = serializers.CharField(source="by.username")
+    created_at = serializers.DateTimeField()
+
+
+class InterviewDetailOutputSerializer(InterviewOutputSerializer):
+    answers = serializers.DictField(
+        source="current_version.answers",
+        help_text=gettext_lazy("The current version's answers, as validation kept them."),
+    )
+    versions = serializers.SerializerMethodField()
+    review_history = serializers.SerializerMethodField()
+
+    @extend_schema_field(InterviewVersionOutputSerializer(many=True))
+    def get_versions(self, interview):
+        return InterviewVersionOutputSerializer(interview_versions(interview), many=True).data
+
+    @extend_schema_field(ReviewEventOutputSerializer(many=True))
+    def get_review_history(self, interview):
+        return ReviewEventOutputSerializer(interview_review_history(interview), many=True).data
+
+
+class ConflictOutputSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+
+class InterviewApi(StudyScopedApi):
+    def interview(self, interview_id) -> Interview:
+        interview = (
+            interview_list(study=self.study, user=self.request.user)
+            .filter(client_uuid=interview_id)
+            .first()
+        )
+        if interview is None:
+            raise Http404
+        interview.study = self.study
+        return interview
+
+    def detail(self, interview: Interview, status_code: int = status.HTTP_200_OK) -> Response:
+        interview = self.interview(interview.client_uuid)
+        return Response(InterviewDetailOutputSerializer(interview).data, status=status_code)
+
+
+class InterviewListApi(InterviewApi):
+    required_perms = {"GET": Perm.INTERVIEW_VIEW, "POST": Perm.INTERVIEW_RECORD}
+    ordering = "-created_at"
+
+    class FilterSerializer(serializers.Serializer):
+        state = serializers.ChoiceField(
+            choices=InterviewStatus.choices, required=False, allow_blank=True, default=""
+        )
+        researcher = StudySlugField(
+            slug_field="username",
+            study_path="memberships__study",
+            queryset=User.objects.all(),
+            required=False,
+            default=None,
+            help_text=gettext_lazy("Username of the field researcher."),
+        )
+        instrument = StudySlugField(
+            slug_field="form_id",
+            queryset=Instrument.objects.all(),
+            required=False,
+            default=None,
+            help_text=gettext_lazy("The questionnaire's form_id."),
+        )
+        place = StudyObjectField(queryset=Place.objects.all(), required=False, default=None)
+        since = serializers.DateTimeField(
+            required=False, default=None, help_text=gettext_lazy("Received at or after.")
+        )
+        until = serializers.DateTimeField(
+            required=False, default=None, help_text=gettext_lazy("Received before.")
+        )
+
+    class InputSerializer(serializers.Serializer):
+        client_uuid = serializers.UUIDField(
+            help_text=gettext_lazy("Made by the client; sending it again is safe.")
+        )
+        instrument_version = StudyVersionField(
+            queryset=InstrumentVersion.objects.select_related("instrument"),
+            help_text=gettext_lazy("Id of a published questionnaire version."),
+        )
+        source = StudySlugField(
+            slug_field="code",
+            queryset=Source.objects.all(),
+            help_text=gettext_lazy("The source's code."),
+        )
+        answers = serializers.DictField(help_text=gettext_lazy("Answers by question name."))
+        place = StudyObjectField(
+            queryset=Place.objects.all(), required=False, allow_null=True, default=None
+        )
+        conducted_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+        language = serializers.CharField(required=False, allow_blank=True, default="")
+        mode = serializers.ChoiceField(
+            choices=Interview.Mode.choices, required=False, default=Interview.Mode.FACE_TO_FACE
+        )
+        draft = serializers.BooleanField(
+            required=False,
+            default=False,
+            help_text=gettext_lazy("Keep it as a draft rather than send it for review."),
+        )
+
+    @extend_schema(
+        summary="List interviews",
+        description="A field researcher sees the interviews they recorded; others all of them.",
+        parameters=[FilterSerializer],
+        responses=InterviewOutputSerializer(many=True),
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        filters = self.validated(self.FilterSerializer, request.query_params)
+        filters["status"] = filters.pop("state")
+        interviews = interview_list(study=self.study, user=request.user, **filters)
+        return self.paginated(interviews, InterviewOutputSerializer)
+
+    @extend_schema(
+        summary="Record an interview",
+        description=(
+            "Idempotent on `client_uuid`: the same body sent again answers 200 with the stored "
+            "interview and writes nothing. A different body under a stored `client_uuid` is "
+            "refused with 409 and kept for a supervisor to look at."
+        ),
+        request=InputSerializer,
+        responses={
+            201: InterviewDetailOutputSerializer,
+            200: OpenApiResponse(
+                InterviewDetailOutputSerializer,
+                description=gettext_lazy("Already stored: the stored interview."),
+            ),
+            409: OpenApiResponse(
+                ConflictOutputSerializer,
+                description=gettext_lazy("Another body is stored under this client_uuid."),
+            ),
+        },
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        raw = request.body  # before parsing: the body exactly as received
+        data = self.validated(self.InputSerializer, request.data)
+        result = interview_record(
+            study=self.study,
+            by=request.user,
+            client_uuid=data["client_uuid"],
+            instrument_version=data["instrument_version"],
+            source=data["source"],
+            answers=data["answers"],
+            raw_payload=raw,
+            payload_format=InterviewVersion.Format.JSON,
+            place=data["place"],
+            conducted_at=data["conducted_at"],
+            language=data["language"],
+            mode=data["mode"],
+            draft=data["draft"],
+        )
+        if result.outcome == "conflict":
+            message = _(
+                "A different submission is already stored under this client_uuid; this one "
+                "was refused and kept for review."
+            )
+            return Response({"detail": message}, status=status.HTTP_409_CONFLICT)
+        if result.outcome == "duplicate":
+            return self.detail(result.interview)
+        return self.detail(result.interview, status_code=status.HTTP_201_CREATED)
+
+
+class InterviewDetailApi(InterviewApi):
+    required_perms = {"GET": Perm.INTERVIEW_VIEW}
+
+    @extend_schema(
+        summary="Show an interview with its versions and review history",
+        responses=InterviewDetailOutputSerializer,
+    )
+    def get(self, request: Request, slug: str, interview_id) -> Response:
+        return self.detail(self.interview(interview_id))
+
+
+class InterviewReviewApi(InterviewApi):
+    required_perms = {"POST": Perm.INTERVIEW_REVIEW}
+
+    class InputSerializer(serializers.Serializer):
+        # A plain string (the schema's enum of states is `state`'s); the service checks it.
+        to = serializers.CharField(
+            help_text=gettext_lazy(
+                "The new state: has_issues, approved or rejected, as the current state allows."
+            )
+        )
+        comment = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text=gettext_lazy("Required when marking the interview as having issues."),
+        )
+
+    @extend_schema(
+        summary="Move an interview to another review state",
+        description="A move the review states do not allow answers 400 under `to`.",
+        request=InputSerializer,
+        responses=InterviewDetailOutputSerializer,
+    )
+    def post(self, request: Request, slug: str, interview_id) -> Response:
+        interview = self.interview(interview_id)
+        data = self.validated(self.InputSerializer, request.data)
+        interview_review(interview=interview, by=request.user, **data)
+        return self.detail(interview)
+
+
+class InterviewCommentApi(InterviewApi):
+    required_perms = {"POST": Perm.INTERVIEW_VIEW}
+
+    class InputSerializer(serializers.Serializer):
+        text = serializers.CharField(allow_blank=True)
+
+    @extend_schema(
+        summary="Comment on an interview",
+        description=(
+            "Reviewers comment at any time; the field researcher who recorded the interview "
+            "when it is marked as having issues."
+        ),
+        request=InputSerializer,
+        responses={201: InterviewDetailOutputSerializer},
+    )
+    def post(self, request: Request, slug: str, interview_id) -> Response:
+        interview = self.interview(interview_id)
+        if not can_comment(request.user, interview):
+            raise PermissionDenied
+        data = self.validated(self.InputSerializer, request.data)
+        interview_comment(interview=interview, by=request.user, text=data["text"])
+        return self.detail(interview, status_code=status.HTTP_201_CREATED)

@@ -1,0 +1,272 @@
+"""The interviews REST API: record (idempotent on the client's UUID), list, read, review,
+comment."""
+
+import datetime as dt
+import json
+import uuid
+
+import pytest
+
+from fieldwork.accounts.models import Role
+from fieldwork.instruments.services import instrument_version_publish
+from fieldwork.interviews.models import (
+    Interview,
+    InterviewStatus,
+    InterviewVersion,
+    ReviewEvent,
+    SubmissionConflict,
+)
+from fieldwork.sources.models import ConsentScope
+from fieldwork.sources.services import consent_withdraw
+from tests.interviews.test_services import ANSWERS
+
+pytestmark = pytest.mark.django_db
+
+FR, CODER, SUP, ADMIN = Role.FIELD_RESEARCHER, Role.CODER, Role.SUPERVISOR, Role.STUDY_ADMIN
+S = InterviewStatus
+
+
+@pytest.fixture
+def world(study_world):
+    """The test world with its questionnaire version published, as recording needs."""
+    instrument_version_publish(
+        version=study_world.instrument_version, by=study_world.member(Role.STUDY_ADMIN)
+    )
+    study_world.instrument_version.refresh_from_db()
+    return study_world
+
+
+def as_role(client, world, role):
+    client.force_login(world.member(role))
+    return client
+
+
+def post_json(client, url, data):
+    return client.post(url, json.dumps(data), content_type="application/json")
+
+
+def body(world, **changes):
+    return {
+        "client_uuid": str(uuid.uuid4()),
+        "instrument_version": world.instrument_version.pk,
+        "source": world.source.code,
+        "answers": ANSWERS,
+        "place": world.village.pk,
+        "language": "fr",
+        "mode": "face_to_face",
+        **changes,
+    }
+
+
+def record(client, world, role=FR, **changes):
+    url = world.url("api:interview-list")
+    return post_json(as_role(client, world, role), url, body(world, **changes))
+
+
+def interview_url(world, interview_uuid, name="api:interview-detail"):
+    world.extra["interview_id"] = interview_uuid
+    return world.url(name)
+
+
+def _counts():
+    return (
+        Interview.objects.count(),
+        InterviewVersion.objects.count(),
+        SubmissionConflict.objects.count(),
+    )
+
+
+# --------------------------------------------------------------------------- record
+
+
+def test_record_answers_201_and_keeps_the_body_as_received(client, world):
+    data = body(world)
+    raw = json.dumps(data, indent=1).encode()
+
+    response = as_role(client, world, FR).post(
+        world.url("api:interview-list"), raw, content_type="application/json"
+    )
+
+    assert response.status_code == 201, response.json()
+    out = response.json()
+    assert out["uuid"] == data["client_uuid"]
+    assert (out["state"], out["source"], out["researcher"]) == (
+        "received",
+        world.source.code,
+        world.member(FR).username,
+    )
+    interview = Interview.objects.get()
+    version = interview.current_version
+    assert bytes(version.raw_payload) == raw
+    assert version.payload_format == "json"
+    assert version.answers["age"] == 34
+
+
+def test_the_same_body_again_answers_200_with_the_stored_interview(client, world):
+    data = body(world)
+    first = post_json(as_role(client, world, FR), world.url("api:interview-list"), data)
+    before = _counts()
+
+    again = post_json(client, world.url("api:interview-list"), data)
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["uuid"] == first.json()["uuid"]
+    assert _counts() == before
+
+
+def test_another_body_under_the_same_uuid_answers_409_and_is_kept(client, world):
+    data = body(world)
+    post_json(as_role(client, world, FR), world.url("api:interview-list"), data)
+
+    response = post_json(client, world.url("api:interview-list"), {**data, "language": "en"})
+
+    assert response.status_code == 409
+    assert "client_uuid" in response.json()["detail"]
+    conflict = SubmissionConflict.objects.get()
+    assert str(conflict.instance_id) == data["client_uuid"]
+    assert Interview.objects.count() == 1
+
+
+def test_a_source_without_consent_to_take_part_answers_400_on_source(client, world):
+    consent_withdraw(
+        source=world.source,
+        by=world.member(FR),
+        scopes=frozenset({ConsentScope.PARTICIPATE}),
+        reason="Asked to stop.",
+        withdrawn_on=dt.date.today(),
+    )
+
+    response = record(client, world)
+
+    assert response.status_code == 400
+    assert world.source.code in response.json()["source"][0]
+    assert _counts() == (0, 0, 0)
+
+
+def test_invalid_answers_answer_400_naming_the_questions(client, world):
+    response = record(client, world, answers={"age": "12", "checkpoint": {}})
+
+    assert response.status_code == 400
+    messages = response.json()["answers"]
+    assert any("respondent_name" in m for m in messages)
+    assert any(m.startswith("age:") for m in messages)
+    assert _counts() == (0, 0, 0)
+
+
+def test_a_source_or_version_of_another_study_answers_400_on_that_field(client, world):
+    from tests.factories import make_source
+
+    other = world.other_study
+    stranger = make_source(study=other, by=world.outsider)
+
+    response = record(client, world, source=stranger.code, instrument_version=999999)
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"source", "instrument_version"}
+
+
+def test_a_draft_questionnaire_version_answers_400(client, study_world):
+    response = record(client, study_world)
+
+    assert response.status_code == 400
+    assert "draft" in response.json()["instrument_version"][0]
+
+
+# --------------------------------------------------------------------------- read
+
+
+def test_list_filters_and_a_field_researcher_sees_only_her_own(client, world):
+    mine = record(client, world, FR).json()["uuid"]
+    theirs = record(client, world, SUP, place=None).json()["uuid"]
+    url = world.url("api:interview-list")
+
+    def uuids(role, **params):
+        response = as_role(client, world, role).get(url, params)
+        assert response.status_code == 200, response.json()
+        return [i["uuid"] for i in response.json()["results"]]
+
+    assert uuids(FR) == [mine]
+    assert uuids(SUP) == [theirs, mine]
+    assert uuids(CODER, researcher=world.member(FR).username) == [mine]
+    assert uuids(CODER, place=world.village.pk) == [mine]
+    assert uuids(CODER, instrument="checkpoint", state="received") == [theirs, mine]
+    assert uuids(CODER, state="approved") == []
+    assert uuids(CODER, since="2000-01-01T00:00:00Z", until="2000-01-02T00:00:00Z") == []
+    bad = as_role(client, world, CODER).get(url, {"researcher": "outsider"})
+    assert bad.status_code == 400 and "researcher" in bad.json()
+
+
+def test_detail_shows_versions_and_history_without_identity(client, world):
+    uuid_ = record(client, world, FR).json()["uuid"]
+
+    response = as_role(client, world, CODER).get(interview_url(world, uuid_))
+
+    assert response.status_code == 200
+    out = response.json()
+    assert out["source"] == world.source.code
+    assert out["form_id"] == "checkpoint"
+    assert out["answers"]["age"] == 34
+    [version] = out["versions"]
+    assert (version["number"], version["instance_id"], version["deprecated_id"]) == (
+        1,
+        uuid_,
+        None,
+    )
+    assert out["review_history"] == []
+    assert "Personne Fictive" not in response.content.decode()
+
+
+def test_a_field_researcher_cannot_read_anothers_interview(client, world):
+    uuid_ = record(client, world, SUP).json()["uuid"]
+
+    response = as_role(client, world, FR).get(interview_url(world, uuid_))
+
+    assert response.status_code == 404
+
+
+# --------------------------------------------------------------------------- review, comment
+
+
+def test_review_moves_the_state_and_refuses_a_forbidden_move(client, world):
+    uuid_ = record(client, world, FR).json()["uuid"]
+    url = interview_url(world, uuid_, "api:interview-review")
+    as_role(client, world, SUP)
+
+    no_comment = post_json(client, url, {"to": "has_issues"})
+    issues = post_json(client, url, {"to": "has_issues", "comment": "Age looks wrong."})
+    forbidden = post_json(client, url, {"to": "received"})
+    approved = post_json(client, url, {"to": "approved"})
+
+    assert no_comment.status_code == 400 and "comment" in no_comment.json()
+    assert issues.status_code == 200 and issues.json()["state"] == "has_issues"
+    assert forbidden.status_code == 400 and "to" in forbidden.json()
+    assert approved.status_code == 200
+    history = approved.json()["review_history"]
+    assert [(e["from_state"], e["to_state"]) for e in history] == [
+        ("received", "has_issues"),
+        ("has_issues", "approved"),
+    ]
+    assert history[0]["comment"] == "Age looks wrong."
+
+
+def test_the_field_researcher_comments_once_issues_are_raised(client, world):
+    uuid_ = record(client, world, FR).json()["uuid"]
+    url = interview_url(world, uuid_, "api:interview-comment")
+
+    too_early = post_json(as_role(client, world, FR), url, {"text": "Fixed."})
+    post_json(
+        as_role(client, world, SUP),
+        interview_url(world, uuid_, "api:interview-review"),
+        {"to": "has_issues", "comment": "Check the age."},
+    )
+    blank = post_json(as_role(client, world, FR), url, {"text": "  "})
+    answered = post_json(client, url, {"text": "The age is right."})
+    coder = post_json(as_role(client, world, CODER), url, {"text": "Hello"})
+
+    assert too_early.status_code == 403
+    assert blank.status_code == 400 and "text" in blank.json()
+    assert answered.status_code == 201
+    assert answered.json()["review_history"][-1]["comment"] == "The age is right."
+    assert answered.json()["state"] == S.HAS_ISSUES
+    assert coder.status_code == 403
+    assert ReviewEvent.objects.count() == 2
