@@ -1,17 +1,18 @@
 """Fieldwork benchmarks on PostgreSQL: `make bench`, or `.venv/bin/python bench/run.py`.
 
 Creates a scratch database (dropped and re-created), migrates it, generates fresh keys into a
-temporary FIELDWORK_VAR_DIR, runs the benchmarks in `bench/sources_bench.py` and
-`bench/instruments_bench.py` and prints each figure beside its target as it is measured.
+temporary FIELDWORK_VAR_DIR, runs the benchmarks in `bench/sources_bench.py`,
+`bench/instruments_bench.py` and `bench/queue_bench.py` and prints each figure beside its
+target as it is measured.
 Exits 0 even when a target is missed (the output says MISS); exits 2 when PostgreSQL or
 psycopg is not there.
 
     --database-url   postgres://user@host:port/name  (or env BENCH_DATABASE_URL); the name must
                      contain "bench", since the database is dropped
-    --quick          smaller sizes, for a smoke run
+    --quick          smaller sizes, for a smoke run (10,000 interviews, 50 requests each)
     --profile        also print a cProfile of the source_create loop
     --keep           leave the scratch database for inspection
-    --only           sources | instruments: run one of the benchmarks
+    --only           sources | instruments | queue: run one of the benchmarks
 """
 
 import argparse
@@ -42,15 +43,22 @@ def parse_args() -> argparse.Namespace:
         "--population", type=int, default=100_000, help="sources searched (bench 2)"
     )
     parser.add_argument("--lookups", type=int, default=1_000, help="duplicate lookups (bench 2)")
-    parser.add_argument("--quick", action="store_true", help="1,000 / 10,000 / 200: a smoke run")
+    parser.add_argument(
+        "--interviews", type=int, default=100_000, help="interviews in the queue (bench 4)"
+    )
+    parser.add_argument(
+        "--requests", type=int, default=200, help="requests per queue figure (bench 4)"
+    )
+    parser.add_argument("--quick", action="store_true", help="smaller sizes: a smoke run")
     parser.add_argument("--profile", action="store_true", help="cProfile the service loop")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument(
-        "--only", choices=("sources", "instruments"), help="run one of the benchmarks"
+        "--only", choices=("sources", "instruments", "queue"), help="run one of the benchmarks"
     )
     args = parser.parse_args()
     if args.quick:
         args.sources, args.population, args.lookups = 1_000, 10_000, 200
+        args.interviews, args.requests = 10_000, 50
     return args
 
 
@@ -135,7 +143,7 @@ def main() -> None:
         from django.core.management import call_command
         from django.db import connections
 
-        from bench import instruments_bench, sources_bench
+        from bench import instruments_bench, queue_bench, sources_bench
 
         call_command("migrate", verbosity=0)
         try:
@@ -149,6 +157,9 @@ def main() -> None:
                 print()
             if args.only in (None, "instruments"):
                 instruments_bench.run()
+                print()
+            if args.only in (None, "queue"):
+                queue_bench.run(interviews=args.interviews, requests=args.requests)
         finally:
             connections.close_all()
     finally:

@@ -65,9 +65,13 @@ class Interview(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["study", "status", "-created_at"], name="interview_queue"),
+            # The list order (-created_at, -id) with its usual filters, so a page of the
+            # queue is an index range, not a sort of the whole study (make bench: queue).
+            models.Index(fields=["study", "-created_at", "-id"], name="interview_newest"),
+            models.Index(fields=["study", "status", "-created_at", "-id"], name="interview_queue"),
             models.Index(
-                fields=["study", "researcher", "-created_at"], name="interview_by_researcher"
+                fields=["study", "researcher", "-created_at", "-id"],
+                name="interview_by_researcher",
             ),
         ]
 

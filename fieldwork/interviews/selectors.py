@@ -51,8 +51,17 @@ def interview_list(
 ) -> QuerySet[Interview]:
     """Interviews the user may see, newest first; `since`/`until` bound when they were
     received."""
-    interviews = interview_visible_to(study=study, user=user).select_related(
-        "source", "researcher", "instrument", "place", "current_version"
+    interviews = (
+        interview_visible_to(study=study, user=user)
+        .select_related(
+            "source",
+            "researcher",
+            "instrument",
+            "place",
+            "current_version__instrument_version",
+        )
+        # Lists never show the body as received; it can be large (make bench: queue).
+        .defer("current_version__raw_payload")
     )
     if status:
         interviews = interviews.filter(status=status)
