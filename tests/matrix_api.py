@@ -6,16 +6,9 @@ resolver and fails for a URL missing here. The sets are written out rather than 
 `PERM_ROLES`, so a change to the permission table shows up as a failing test.
 """
 
-from fieldwork.accounts.models import Role
+from fieldwork.accounts.permissions import ADMIN, ANALYST, CODER, FR, SUP
 from tests.conftest import OUTSIDER
 
-FR, CODER, SUP, ANALYST, ADMIN = (
-    Role.FIELD_RESEARCHER,
-    Role.CODER,
-    Role.SUPERVISOR,
-    Role.ANALYST,
-    Role.STUDY_ADMIN,
-)
 EVERYONE = {FR, CODER, SUP, ANALYST, ADMIN}
 STAFF = {SUP, ADMIN}
 RECORDERS = STAFF | {FR}  # who handles sources: never coders or analysts

@@ -11,15 +11,9 @@ sent to the sign-in page.
 """
 
 from fieldwork.accounts.models import Role
+from fieldwork.accounts.permissions import ADMIN, CODER, FR, SUP
 from tests.conftest import ANONYMOUS, OUTSIDER
 
-FR, CODER, SUP, ANALYST, ADMIN = (
-    Role.FIELD_RESEARCHER,
-    Role.CODER,
-    Role.SUPERVISOR,
-    Role.ANALYST,
-    Role.STUDY_ADMIN,
-)
 EVERYONE = frozenset(Role)
 STAFF = frozenset({SUP, ADMIN})
 SOURCE_USERS = STAFF | {FR}

@@ -2,19 +2,12 @@ import pytest
 from django.urls import reverse
 
 from fieldwork.accounts.models import Membership, Role, User
+from fieldwork.accounts.permissions import ADMIN, CODER, SUP
 from fieldwork.audit.models import AuditEvent
 from tests.conftest import OUTSIDER
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-FR, CODER, SUP, ANALYST, ADMIN = (
-    Role.FIELD_RESEARCHER,
-    Role.CODER,
-    Role.SUPERVISOR,
-    Role.ANALYST,
-    Role.STUDY_ADMIN,
-)
 
 
 def send(client, method, url, data=None):

@@ -3,19 +3,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from fieldwork.accounts.models import Role
+from fieldwork.accounts.permissions import ADMIN, ANALYST, CODER, FR, SUP
 from fieldwork.audit.services import audit_record
 from fieldwork.sources.services import source_reveal
 
 pytestmark = pytest.mark.django_db
-
-FR, CODER, SUP, ANALYST, ADMIN = (
-    Role.FIELD_RESEARCHER,
-    Role.CODER,
-    Role.SUPERVISOR,
-    Role.ANALYST,
-    Role.STUDY_ADMIN,
-)
 
 
 def as_role(client, study_world, role):

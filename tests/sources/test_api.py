@@ -4,7 +4,7 @@ import logging
 import pytest
 from django.urls import reverse
 
-from fieldwork.accounts.models import Role
+from fieldwork.accounts.permissions import ADMIN, ANALYST, CODER, FR, SUP
 from fieldwork.audit.models import AuditEvent
 from fieldwork.sources.identity import Identity
 from fieldwork.sources.models import ConsentRecord, ConsentScope, Source
@@ -14,13 +14,6 @@ from tests.factories import ConsentFormFactory, MembershipFactory, make_source
 
 pytestmark = pytest.mark.django_db
 
-FR, CODER, SUP, ANALYST, ADMIN = (
-    Role.FIELD_RESEARCHER,
-    Role.CODER,
-    Role.SUPERVISOR,
-    Role.ANALYST,
-    Role.STUDY_ADMIN,
-)
 SOURCE_URLS = [
     ("api:source-list", "get"),
     ("api:source-list", "post"),

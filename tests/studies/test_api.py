@@ -1,21 +1,14 @@
 import pytest
 from django.urls import reverse
 
-from fieldwork.accounts.models import Membership, Role
+from fieldwork.accounts.models import Membership
+from fieldwork.accounts.permissions import ADMIN, ANALYST, CODER, SUP
 from fieldwork.audit.models import AuditEvent
 from fieldwork.studies.models import Actor, Place, PlaceLevel, Study
 from tests.conftest import OUTSIDER
 from tests.factories import ActorFactory, PlaceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-FR, CODER, SUP, ANALYST, ADMIN = (
-    Role.FIELD_RESEARCHER,
-    Role.CODER,
-    Role.SUPERVISOR,
-    Role.ANALYST,
-    Role.STUDY_ADMIN,
-)
 
 
 def send(client, method, url, data=None):
