@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "fieldwork.sources",
     "fieldwork.instruments",
     "fieldwork.interviews",
+    "fieldwork.openrosa",
 ]
 
 MIDDLEWARE = [

@@ -52,6 +52,20 @@ def version_choices(*, version: InstrumentVersion) -> QuerySet[Choice]:
     return Choice.objects.filter(version=version).order_by("list_name", "position")
 
 
+#: The question by which a questionnaire names the source an interview is with: its answer
+#: is the source's code (issue 4, §2). A form without one is not about a registered source.
+SOURCE_QUESTION = "source_code"
+
+
+def version_source_question(*, version: InstrumentVersion) -> str | None:
+    """The path of the version's `source_code` question (outside repeats), or None."""
+    return (
+        Question.objects.filter(version=version, name=SOURCE_QUESTION, repeat_path="")
+        .values_list("path", flat=True)
+        .first()
+    )
+
+
 def questions_to_specs(questions: Iterable[Question]) -> list[QuestionSpec]:
     """Rows back to the frozen specs `xlsform.py` and `answers.py` take."""
     return [

@@ -64,7 +64,7 @@ class InterviewOutputSerializer(serializers.Serializer):
         source="client_uuid", help_text=gettext_lazy("The client-made UUID of the interview.")
     )
     state = serializers.ChoiceField(source="status", choices=InterviewStatus.choices)
-    source = serializers.CharField(source="source.code")
+    source = serializers.CharField(source="source.code", allow_null=True)
     researcher = serializers.CharField(source="researcher.username")
     form_id = serializers.CharField(source="instrument.form_id")
     instrument_version = serializers.CharField(
@@ -184,7 +184,12 @@ class InterviewListApi(InterviewApi):
         source = StudySlugField(
             slug_field="code",
             queryset=Source.objects.all(),
-            help_text=gettext_lazy("The source's code."),
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text=gettext_lazy(
+                "The source's code; required when the questionnaire has a source_code question."
+            ),
         )
         answers = serializers.DictField(help_text=gettext_lazy("Answers by question name."))
         place = StudyObjectField(

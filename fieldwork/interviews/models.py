@@ -34,8 +34,14 @@ class Interview(models.Model):
     instrument = models.ForeignKey(
         "instruments.Instrument", on_delete=models.PROTECT, related_name="interviews"
     )
+    # Empty only for a questionnaire that names no source (no `source_code` question), or
+    # while an encrypted submission waits for decryption.
     source = models.ForeignKey(
-        "sources.Source", on_delete=models.PROTECT, related_name="interviews"
+        "sources.Source",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interviews",
     )
     researcher = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="interviews"
@@ -90,7 +96,9 @@ class InterviewVersion(models.Model):
 
     class Format(models.TextChoices):
         OPENROSA_XML = "openrosa_xml", _("OpenRosa XML")
+        OPENROSA_ENCRYPTED = "openrosa_encrypted", _("Encrypted OpenRosa submission")
         JSON = "json", _("JSON")
+        EXPORT_ROW = "export_row", _("Row of a KoboToolbox or ODK export")
 
     study = models.ForeignKey("studies.Study", on_delete=models.PROTECT, related_name="+")
     interview = models.ForeignKey(Interview, on_delete=models.PROTECT, related_name="versions")
@@ -102,13 +110,25 @@ class InterviewVersion(models.Model):
     )
     answers = models.JSONField(default=dict)
     raw_payload = models.BinaryField()
-    payload_format = models.CharField(max_length=16, choices=Format.choices)
+    payload_format = models.CharField(max_length=20, choices=Format.choices)
     payload_sha256 = models.CharField(max_length=64)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     device_id = models.CharField(max_length=255, blank=True)
+    # The phone's token it came in with (OpenRosa), if any.
+    via_device = models.ForeignKey(
+        "openrosa.Device", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     received_at = models.DateTimeField()
+    # What the server's check found wrong with answers a phone had already finalized: they
+    # are kept as sent (`answers` then holds them unchecked) for a reviewer to see.
+    problems = models.JSONField(default=list, blank=True)
+    # File names the submission refers to (media questions; for an encrypted submission its
+    # `.enc` files); those not yet received come in a later POST of the same instance.
+    expected_attachments = models.JSONField(default=list, blank=True)
+    # An encrypted submission is stored as its envelope until a study admin decrypts it.
+    decrypted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["interview_id", "number"]
@@ -131,6 +151,42 @@ class InterviewVersion(models.Model):
         super().save(*args, **kwargs)
 
 
+class Attachment(models.Model):
+    """A file sent with a submission (audio, photo, document, or an encrypted `.enc` part),
+    sealed at rest under its own data key: they are voices and faces."""
+
+    study = models.ForeignKey("studies.Study", on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(
+        InterviewVersion, on_delete=models.PROTECT, related_name="attachments"
+    )
+    name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    ciphertext = models.BinaryField()
+    wrapped_key = models.BinaryField()
+    key_id = models.CharField(max_length=16)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["version_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "name"], name="attachment_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def context(self) -> bytes:
+        """What the sealed bytes are bound to: this file of this submission."""
+        return attachment_context(version_id=self.version_id, name=self.name)
+
+
+def attachment_context(*, version_id: int, name: str) -> bytes:
+    return f"attachment|{version_id}|{name}".encode()
+
+
 class SubmissionConflict(models.Model):
     """A body that arrived under an instanceID already stored with different content. Refused
     (ODK Central answers 409) and kept, so nothing a phone sent is ever lost."""
@@ -138,7 +194,7 @@ class SubmissionConflict(models.Model):
     study = models.ForeignKey("studies.Study", on_delete=models.PROTECT, related_name="+")
     instance_id = models.UUIDField()
     raw_payload = models.BinaryField()
-    payload_format = models.CharField(max_length=16, choices=InterviewVersion.Format.choices)
+    payload_format = models.CharField(max_length=20, choices=InterviewVersion.Format.choices)
     payload_sha256 = models.CharField(max_length=64)
     reason = models.TextField()
     submitted_by = models.ForeignKey(

@@ -24,10 +24,12 @@ from fieldwork.core.errors import ServiceError
 from fieldwork.instruments.answers import validate_answers
 from fieldwork.instruments.models import InstrumentVersion
 from fieldwork.instruments.selectors import (
+    SOURCE_QUESTION,
     choices_to_specs,
     questions_to_specs,
     version_choices,
     version_questions,
+    version_source_question,
 )
 from fieldwork.interviews.models import (
     Interview,
@@ -161,10 +163,17 @@ def _check_version(*, study, version: InstrumentVersion, instrument=None) -> Non
 
 
 def _clean_answers(
-    *, version: InstrumentVersion, answers: dict, today: dt.date, language: str = ""
-) -> dict[str, Any]:
-    """The answers as validation kept them, JSON-ready; raises with every problem, each
-    naming its question."""
+    *,
+    version: InstrumentVersion,
+    answers: dict,
+    today: dt.date,
+    language: str = "",
+    strict: bool = True,
+) -> tuple[dict[str, Any], list[str]]:
+    """The answers as validation kept them, JSON-ready, and the problems found. Strict (web,
+    API, imports): any problem refuses the answers, each message naming its question. Not
+    strict (a phone's finalized form, which cannot be corrected any more): the answers are
+    kept as sent, unchecked, with the problems beside them for the reviewer."""
     if not isinstance(answers, dict):
         raise ServiceError({"answers": [_("The answers must be a set of named values.")]})
     check = validate_answers(
@@ -174,9 +183,33 @@ def _clean_answers(
         today=today,
         language=language or None,
     )
-    if check.errors:
-        raise ServiceError({"answers": [p.located() for p in check.errors]})
-    return json.loads(json.dumps(check.cleaned, cls=DjangoJSONEncoder))
+    problems = [p.located() for p in check.errors]
+    if problems and strict:
+        raise ServiceError({"answers": problems})
+    kept = answers if problems else check.cleaned
+    return json.loads(json.dumps(kept, cls=DjangoJSONEncoder)), problems
+
+
+def _check_source(*, study, version: InstrumentVersion, source) -> None:
+    """A questionnaire with a `source_code` question is about a registered source, who must
+    have given participation consent; one without may be recorded without a source."""
+    if source is None:
+        if version_source_question(version=version) is not None:
+            raise ServiceError(
+                {
+                    "source": [
+                        _(
+                            "This questionnaire is about a source (it has a “%(question)s” "
+                            "question): say which source the interview is with."
+                        )
+                        % {"question": SOURCE_QUESTION}
+                    ]
+                }
+            )
+        return
+    if source.study_id != study.pk:
+        raise ServiceError({"source": [_("This source belongs to another study.")]})
+    consent_require_participation(source=source)
 
 
 def _payload(raw_payload) -> tuple[bytes, str]:
@@ -239,9 +272,17 @@ def interview_record(
     language: str = "",
     mode: str = Interview.Mode.FACE_TO_FACE,
     device_id: str = "",
+    via_device=None,
     draft: bool = False,
+    strict: bool = True,
+    expected_attachments: list[str] | None = None,
+    encrypted: bool = False,
 ) -> RecordResult:
-    """Record the first submission of an interview, or answer a re-send of one."""
+    """Record the first submission of an interview, or answer a re-send of one.
+
+    `source` may be None only for a questionnaire without a `source_code` question, or for
+    an encrypted submission (`encrypted`: the answers are unknown until a study admin
+    decrypts it, and consent is checked then). See `_clean_answers` for `strict`."""
     instance_id = _as_uuid(client_uuid, field="client_uuid")
     raw, sha, resent = _answer_resend(
         study=study,
@@ -253,18 +294,23 @@ def interview_record(
     if resent is not None:
         return resent
 
-    if source.study_id != study.pk:
-        raise ServiceError({"source": [_("This source belongs to another study.")]})
     if place is not None and place.study_id != study.pk:
         raise ServiceError({"place": [_("This place belongs to another study.")]})
     if mode not in Interview.Mode.values:
         raise ServiceError({"mode": [_("Unknown interview mode: %(mode)s.") % {"mode": mode}]})
-    consent_require_participation(source=source)
     _check_version(study=study, version=instrument_version)
-    today = timezone.localdate(conducted_at) if conducted_at else timezone.localdate()
-    cleaned = _clean_answers(
-        version=instrument_version, answers=answers, today=today, language=language
-    )
+    if encrypted:
+        cleaned, problems = {}, []
+    else:
+        _check_source(study=study, version=instrument_version, source=source)
+        today = timezone.localdate(conducted_at) if conducted_at else timezone.localdate()
+        cleaned, problems = _clean_answers(
+            version=instrument_version,
+            answers=answers,
+            today=today,
+            language=language,
+            strict=strict,
+        )
 
     try:
         with transaction.atomic():
@@ -292,7 +338,10 @@ def interview_record(
                 payload_sha256=sha,
                 submitted_by=by,
                 device_id=device_id,
+                via_device=via_device,
                 received_at=timezone.now(),
+                problems=problems,
+                expected_attachments=list(expected_attachments or []),
             )
             interview.current_version = version
             interview.save(update_fields=["current_version"])
@@ -302,7 +351,13 @@ def interview_record(
                 study=study,
                 action="interview.received",
                 target=interview,
-                data={"version": 1, "status": interview.status, "sha256": sha},
+                data={
+                    "version": 1,
+                    "status": interview.status,
+                    "sha256": sha,
+                    "problems": len(problems),
+                    "encrypted": encrypted,
+                },
             )
     except IntegrityError:
         # Another request stored this instanceID between our lookup and our insert.
@@ -330,6 +385,9 @@ def interview_edit(
     payload_format: str,
     instrument_version: InstrumentVersion | None = None,
     device_id: str = "",
+    via_device=None,
+    strict: bool = True,
+    expected_attachments: list[str] | None = None,
 ) -> RecordResult:
     """Store an edit as the interview's next immutable version. `deprecated_id` must name
     the current version: an edit of an out-of-date version is a conflict, kept."""
@@ -371,8 +429,12 @@ def interview_edit(
         if interview.conducted_at
         else timezone.localdate()
     )
-    cleaned = _clean_answers(
-        version=version_used, answers=answers, today=today, language=interview.language
+    cleaned, problems = _clean_answers(
+        version=version_used,
+        answers=answers,
+        today=today,
+        language=interview.language,
+        strict=strict,
     )
 
     try:
@@ -390,7 +452,10 @@ def interview_edit(
                 payload_sha256=sha,
                 submitted_by=by,
                 device_id=device_id,
+                via_device=via_device,
                 received_at=timezone.now(),
+                problems=problems,
+                expected_attachments=list(expected_attachments or []),
             )
     except IntegrityError:
         stored = _stored_version(study=study, instance_id=instance_id)
@@ -430,7 +495,8 @@ def interview_submit(*, interview: Interview, by) -> Interview:
             _("Only a draft can be submitted; this interview is “%(status)s”.")
             % {"status": _status_label(interview.status)}
         )
-    consent_require_participation(source=interview.source)
+    if interview.source is not None:
+        consent_require_participation(source=interview.source)
     interview.status = InterviewStatus.RECEIVED
     interview.save(update_fields=["status", "updated_at"])
     ReviewEvent.objects.create(

@@ -27,6 +27,7 @@ KEY_BYTES = 32
 NONCE_BYTES = 12
 _WRAP_AAD = b"fieldwork/dek/v1|"
 _IDENTITY_AAD = b"fieldwork/identity/v1|"
+_BYTES_AAD = b"fieldwork/bytes/v1|"
 
 
 class CryptoKeyError(Exception):
@@ -93,6 +94,21 @@ def open_sealed(*, dek: bytes, sealed: bytes, context: bytes) -> dict:
     except InvalidTag as exc:
         raise WrongKeyError("This identity does not open with its data key.") from exc
     return json.loads(plaintext)
+
+
+def seal_bytes(*, dek: bytes, data: bytes, context: bytes) -> bytes:
+    """Seal a file's bytes (an attachment, a transcript) under its own data key; `context`
+    binds it to its row so a ciphertext copied elsewhere does not open."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(dek).encrypt(nonce, bytes(data), _BYTES_AAD + context)
+
+
+def open_sealed_bytes(*, dek: bytes, sealed: bytes, context: bytes) -> bytes:
+    sealed = bytes(sealed)
+    try:
+        return AESGCM(dek).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], _BYTES_AAD + context)
+    except InvalidTag as exc:
+        raise WrongKeyError("These bytes do not open with their data key.") from exc
 
 
 # --- Blind indexes ----------------------------------------------------------------------------
