@@ -13,6 +13,8 @@ urlpatterns = [
     path("studies/<slug:slug>/instruments/", include("fieldwork.instruments.urls")),
     path("studies/<slug:slug>/interviews/", include("fieldwork.interviews.urls")),
     path("studies/<slug:slug>/audit/", include("fieldwork.audit.urls")),
+    path("studies/<slug:slug>/devices/", include("fieldwork.openrosa.device_urls")),
+    path("openrosa/", include("fieldwork.openrosa.urls")),
     path("health/", include("fieldwork.core.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -91,6 +91,18 @@ class StudyWorld:
             by=self.members[Role.FIELD_RESEARCHER],
         )
 
+    @cached_property
+    def published_version(self):
+        """The world's questionnaire, published when a test first asks for it (pages that
+        fill a published form, by its form ID); until then it stays the draft other tests
+        delete."""
+        from fieldwork.instruments.services import instrument_version_publish
+
+        self.instrument_version = instrument_version_publish(
+            version=self.instrument_version, by=self.members[Role.STUDY_ADMIN]
+        )
+        return self.instrument_version
+
     def member(self, role):
         if role == ANONYMOUS or role is None:
             return None
@@ -118,6 +130,8 @@ class StudyWorld:
         available = self.url_kwargs()
         if "interview_id" in wanted and "interview_id" not in available:
             available["interview_id"] = self.interview.client_uuid
+        if "xform_id" in wanted and "xform_id" not in available:
+            available["xform_id"] = self.published_version.instrument.form_id
         missing = wanted - available.keys()
         assert not missing, f"{name} needs URL arguments the test world lacks: {sorted(missing)}"
         return reverse(name, kwargs={k: available[k] for k in wanted})

@@ -84,6 +84,11 @@ UI_MATRIX = [
     ("interviews:interview-comment", "post", STAFF),
     # audit
     ("audit:event-list", "get", STAFF),
+    # phones: a field researcher makes a token for her own phone (and revokes it; the
+    # world's device is hers), supervisors and study admins for anyone's
+    ("devices:device-list", "get", SOURCE_USERS),
+    ("devices:device-list", "post", SOURCE_USERS),
+    ("devices:device-revoke", "post", SOURCE_USERS),
 ]
 
 #: Answers only to POST: GET gets 405.
@@ -98,5 +103,6 @@ POST_ONLY = frozenset(
         "instruments:version-delete",
         "interviews:interview-review",
         "interviews:interview-comment",
+        "devices:device-revoke",
     }
 )

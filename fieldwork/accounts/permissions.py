@@ -41,6 +41,7 @@ class Perm(enum.StrEnum):
     INTERVIEW_VIEW = "interview_view"
     INTERVIEW_RECORD = "interview_record"
     INTERVIEW_REVIEW = "interview_review"
+    DEVICE_MANAGE = "device_manage"
 
 
 FR, CODER, SUP, ANALYST, ADMIN = (
@@ -79,6 +80,9 @@ PERM_ROLES: dict[Perm, frozenset[Role]] = {
     Perm.INTERVIEW_VIEW: STAFF | {FR, CODER},
     Perm.INTERVIEW_RECORD: STAFF | {FR},
     Perm.INTERVIEW_REVIEW: STAFF,
+    # Phones' tokens for anyone's phone; a field researcher makes one for her own phone
+    # with INTERVIEW_RECORD (openrosa/device views).
+    Perm.DEVICE_MANAGE: STAFF,
 }
 
 #: Roles that may read the identity of a source they recorded themselves, without a reveal.

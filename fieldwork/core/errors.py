@@ -18,3 +18,7 @@ class ServiceError(ValidationError):
         # could not tell a duplicate warning from any other refusal.
         if code is not None or not hasattr(self, "code"):
             self.code = code
+
+    def as_text(self) -> str:
+        """Every message in one line, for a client that shows plain text (a phone)."""
+        return " ".join(str(message) for message in self.messages)

@@ -157,3 +157,28 @@ class Choice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.list_name}:{self.name}"
+
+
+class FormMedia(models.Model):
+    """A file a version's XForm refers to (jr://images/…, jr://audio/…, jr://file-csv/… for
+    choices from a file), served to phones through the form's manifest."""
+
+    version = models.ForeignKey(InstrumentVersion, on_delete=models.CASCADE, related_name="media")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    content = models.BinaryField()
+    size = models.PositiveBigIntegerField()
+    md5 = models.CharField(max_length=32)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["version_id", "filename"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "filename"], name="form_media_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -1038,3 +1038,15 @@ def pick_text(texts: dict[str, str], *, language: str, default_language: str = "
     if "default" in texts:
         return texts["default"]
     return next(iter(texts.values()))
+
+
+_MEDIA_REFERENCE = re.compile(r"jr://(?:images|audio|video|file|file-csv)/([^\s\"'<>]+)")
+
+
+def xform_media_references(xform_xml: str) -> list[str]:
+    """The file names an XForm needs beside it (question and choice media, CSV and XML files
+    for choices from a file), in first-use order, without repeats."""
+    seen: dict[str, None] = {}
+    for match in _MEDIA_REFERENCE.finditer(xform_xml):
+        seen.setdefault(match.group(1), None)
+    return list(seen)

@@ -277,12 +277,14 @@ def interview_record(
     strict: bool = True,
     expected_attachments: list[str] | None = None,
     encrypted: bool = False,
+    notes: list[str] | None = None,
 ) -> RecordResult:
     """Record the first submission of an interview, or answer a re-send of one.
 
     `source` may be None only for a questionnaire without a `source_code` question, or for
     an encrypted submission (`encrypted`: the answers are unknown until a study admin
-    decrypts it, and consent is checked then). See `_clean_answers` for `strict`."""
+    decrypts it, and consent is checked then). See `_clean_answers` for `strict`; `notes`
+    are kept among the version's problems (e.g. which form version it was checked against)."""
     instance_id = _as_uuid(client_uuid, field="client_uuid")
     raw, sha, resent = _answer_resend(
         study=study,
@@ -300,7 +302,7 @@ def interview_record(
         raise ServiceError({"mode": [_("Unknown interview mode: %(mode)s.") % {"mode": mode}]})
     _check_version(study=study, version=instrument_version)
     if encrypted:
-        cleaned, problems = {}, []
+        cleaned, problems = {}, list(notes or [])
     else:
         _check_source(study=study, version=instrument_version, source=source)
         today = timezone.localdate(conducted_at) if conducted_at else timezone.localdate()
@@ -311,6 +313,7 @@ def interview_record(
             language=language,
             strict=strict,
         )
+        problems = [*(notes or []), *problems]
 
     try:
         with transaction.atomic():
@@ -388,6 +391,7 @@ def interview_edit(
     via_device=None,
     strict: bool = True,
     expected_attachments: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> RecordResult:
     """Store an edit as the interview's next immutable version. `deprecated_id` must name
     the current version: an edit of an out-of-date version is a conflict, kept."""
@@ -436,6 +440,7 @@ def interview_edit(
         language=interview.language,
         strict=strict,
     )
+    problems = [*(notes or []), *problems]
 
     try:
         with transaction.atomic():

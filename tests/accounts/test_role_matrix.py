@@ -24,6 +24,33 @@ PUBLIC_MATRIX = [  # reachable without signing in: they reveal nothing about any
 MATRIX = PUBLIC_MATRIX + UI_MATRIX + API_MATRIX
 
 
+def _phone_world(world) -> None:
+    """What the OpenRosa and device URLs name: the world's questionnaire published with one
+    media file, and a device carried by the world's field researcher."""
+    from fieldwork.instruments.models import FormMedia
+    from fieldwork.openrosa.services import device_create
+
+    version = world.published_version
+    FormMedia.objects.create(
+        version=version,
+        filename="logo.png",
+        content_type="image/png",
+        content=b"png",
+        size=3,
+        md5="0" * 32,
+        uploaded_by=world.member(Role.STUDY_ADMIN),
+    )
+    device, token = device_create(
+        study=world.study,
+        by=world.member(Role.STUDY_ADMIN),
+        researcher=world.member(Role.FIELD_RESEARCHER),
+        label="Tecno",
+    )
+    world.extra.update(
+        xform_id=version.instrument.form_id, filename="logo.png", token=token, device_id=device.pk
+    )
+
+
 def _denied(response, role, *, api: bool) -> bool:
     if role == ANONYMOUS and not api:
         login = reverse(settings.LOGIN_URL)
@@ -38,8 +65,12 @@ def test_role_matrix(client, study_world, role, name, method, allowed):
     user = study_world.member(role)
     if user is not None:
         client.force_login(user)
-    api = name.startswith("api:") or name.startswith("api-")
+    api = name.startswith(("api:", "api-", "openrosa:"))
     kwargs = {"content_type": "application/json", "data": "{}"} if api and method != "get" else {}
+    if name.startswith(("openrosa:", "devices:")):
+        _phone_world(study_world)
+    if name.startswith("openrosa:"):
+        kwargs["headers"] = {"X-OpenRosa-Version": "1.0"}
     response = getattr(client, method)(study_world.url(name), **kwargs)
     allowed_roles = {Role(r) if r not in (OUTSIDER, ANONYMOUS) else r for r in allowed}
     if role in allowed_roles:

@@ -1,0 +1,478 @@
+"""Writes for phones: devices and their tokens, and receiving OpenRosa submissions as ODK
+Central does (201 for new and re-sent bodies, merged attachments over several POSTs, 409 for
+a different body under a stored instanceID, edits by deprecatedID).
+
+A submission is recorded through `fieldwork.interviews.services`, whose unique constraint on
+(study, instanceID) decides races; attachments are sealed at rest and keyed (version, name),
+so a file sent twice is stored once."""
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from fieldwork.accounts.permissions import Perm, has_perm
+from fieldwork.audit.services import audit_record
+from fieldwork.core.errors import ServiceError
+from fieldwork.instruments.models import Instrument, InstrumentVersion, Question
+from fieldwork.instruments.selectors import version_source_question
+from fieldwork.interviews.models import Attachment, Interview, InterviewVersion
+from fieldwork.interviews.services import interview_edit, interview_record
+from fieldwork.openrosa.models import Device, token_digest
+from fieldwork.openrosa.submission import (
+    BINARY_TYPES,
+    ParsedSubmission,
+    SubmissionError,
+    parse_submission,
+    referenced_files,
+)
+from fieldwork.sources.blobs import seal_blob
+from fieldwork.sources.models import Source
+from fieldwork.sources.services import consent_require_participation
+
+#: File types a submission may carry, by extension (lower case): what ODK Collect records
+#: (photos, audio, video, documents, its audit log) and encrypted parts.
+ATTACHMENT_TYPES: dict[str, str] = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".heic": "image/heic",
+    ".gif": "image/gif",
+    ".m4a": "audio/mp4",
+    ".mp3": "audio/mpeg",
+    ".amr": "audio/amr",
+    ".ogg": "audio/ogg",
+    ".opus": "audio/opus",
+    ".wav": "audio/wav",
+    ".aac": "audio/aac",
+    ".3gp": "video/3gpp",
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+    ".pdf": "application/pdf",
+    ".csv": "text/csv",
+    ".txt": "text/plain",
+    ".geojson": "application/geo+json",
+    ".enc": "application/octet-stream",
+}
+
+
+def max_submission_bytes() -> int:
+    """What the server advertises in X-OpenRosa-Accept-Content-Length: Collect splits a
+    submission with larger attachments over several POSTs under this size."""
+    return settings.FIELDWORK_OPENROSA_MAX_BYTES
+
+
+# --------------------------------------------------------------------------- devices
+
+
+@transaction.atomic
+def device_create(*, study, by, researcher, label: str) -> tuple[Device, str]:
+    """A device token for a field researcher's phone. The token is returned once, to be shown
+    as a QR code; only its SHA-256 is stored."""
+    label = (label or "").strip()
+    if not label:
+        raise ServiceError({"label": [_("Name the device, e.g. “Awa’s Tecno phone”.")]})
+    if not has_perm(researcher, study, Perm.INTERVIEW_RECORD):
+        raise ServiceError(
+            {"researcher": [_("Only a member who records interviews can carry a device.")]}
+        )
+    token = secrets.token_urlsafe(32)
+    device = Device.objects.create(
+        study=study,
+        researcher=researcher,
+        label=label,
+        token_sha256=token_digest(token),
+        created_by=by,
+    )
+    audit_record(
+        actor=by,
+        study=study,
+        action="device.created",
+        target=device,
+        data={"researcher": researcher.username},
+    )
+    return device, token
+
+
+@transaction.atomic
+def device_revoke(*, device: Device, by) -> Device:
+    """The token stops working at once; what the phone already sent stays."""
+    device = Device.objects.select_for_update().get(pk=device.pk)
+    if device.revoked_at is not None:
+        return device
+    device.revoked_at = timezone.now()
+    device.revoked_by = by
+    device.save(update_fields=["revoked_at", "revoked_by"])
+    audit_record(actor=by, study=device.study, action="device.revoked", target=device)
+    return device
+
+
+def device_seen(*, device: Device) -> None:
+    """Note when a device last called, at most once a minute (no write per request)."""
+    now = timezone.now()
+    if device.last_seen_at is None or now - device.last_seen_at > dt.timedelta(minutes=1):
+        Device.objects.filter(pk=device.pk).update(last_seen_at=now)
+
+
+# --------------------------------------------------------------------------- submissions
+
+
+@dataclass(frozen=True)
+class SubmissionFile:
+    """A part of the multipart body other than the XML: its name and bytes."""
+
+    name: str
+    content: bytes
+    content_type: str = ""
+
+
+@dataclass(frozen=True)
+class SubmissionOutcome:
+    """What the endpoint answers: the HTTP status and the message the phone shows."""
+
+    status: int
+    message: str
+    interview: Interview | None = None
+    version: InterviewVersion | None = None
+    attachments_added: int = 0
+    ignored: list[str] = field(default_factory=list)
+
+
+def _instance_uuid(text: str) -> uuid.UUID:
+    """instanceIDs are "uuid:…" everywhere since 2011; any other string maps to a stable
+    UUID of its own, so it is still stored, and recognised when sent again."""
+    try:
+        return uuid.UUID(text.removeprefix("uuid:"))
+    except ValueError:
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"fieldwork:instance:{text}")
+
+
+def _version_for(*, study, parsed: ParsedSubmission) -> tuple[InstrumentVersion, list[str]]:
+    """The questionnaire version a submission was made with, and a problem to keep beside
+    it when that is a guess: a body without a version (clients before 2012), or one for a
+    version this study never published (phones moved from another server), is checked
+    against the published version rather than refused, so that nothing is lost."""
+    instrument = Instrument.objects.filter(study=study, form_id=parsed.form_id).first()
+    if instrument is None:
+        raise _Refused(
+            404,
+            _("The form “%(form)s” does not exist in this study.") % {"form": parsed.form_id},
+        )
+    versions = InstrumentVersion.objects.defer("original_file", "xform_xml").filter(
+        instrument=instrument,
+        status__in=(InstrumentVersion.Status.PUBLISHED, InstrumentVersion.Status.RETIRED),
+    )
+    version = versions.filter(version=parsed.version).first()
+    if version is not None:
+        return version, []
+    published = versions.filter(status=InstrumentVersion.Status.PUBLISHED).first()
+    if published is None:
+        raise _Refused(
+            404,
+            _("The form “%(form)s” is not published in this study.") % {"form": parsed.form_id},
+        )
+    if not parsed.version:
+        note = _("The submission names no form version; it was checked against version %(v)s.")
+    else:
+        note = _(
+            "The submission was made with version %(sent)s, which this study never published; "
+            "it was checked against version %(v)s."
+        )
+    return published, [note % {"v": published.version, "sent": parsed.version}]
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _check_files(files: list[SubmissionFile]) -> None:
+    limit = settings.FIELDWORK_ATTACHMENT_MAX_BYTES
+    for part in files:
+        suffix = PurePosixPath(part.name).suffix.lower()
+        if suffix not in ATTACHMENT_TYPES:
+            raise _Refused(
+                400,
+                _(
+                    "The file “%(name)s” is of a type Fieldwork does not keep (%(suffix)s); "
+                    "photos, audio, video, PDF, CSV and text files are accepted."
+                )
+                % {"name": part.name, "suffix": suffix or _("no extension")},
+            )
+        if len(part.content) > limit:
+            raise _Refused(
+                413,
+                _("The file “%(name)s” is %(size)s MB; the limit is %(max)s MB.")
+                % {
+                    "name": part.name,
+                    "size": round(len(part.content) / 1024 / 1024, 1),
+                    "max": limit // 1024 // 1024,
+                },
+            )
+
+
+def _repeat_and_binary_paths(version: InstrumentVersion) -> tuple[list[str], list[str]]:
+    rows = Question.objects.filter(version=version).values_list("path", "type")
+    repeats = [path for path, kind in rows if kind == "repeat"]
+    binaries = [path for path, kind in rows if kind in BINARY_TYPES]
+    return repeats, binaries
+
+
+def _lookup(answers: dict, path: str) -> str:
+    node = answers
+    for part in path.split("/"):
+        if not isinstance(node, dict):
+            return ""
+        node = node.get(part, "")
+    return node.strip() if isinstance(node, str) else ""
+
+
+def _source_for(*, study, version: InstrumentVersion, answers: dict) -> Source | None:
+    """The source named by the `source_code` answer, with participation consent; None for
+    a form without that question. A code that names no source, or a source without consent,
+    refuses the submission: the phone keeps it and can send it again once fixed."""
+    path = version_source_question(version=version)
+    if path is None:
+        return None
+    code = _lookup(answers, path)
+    if not code:
+        raise _Refused(
+            400,
+            _("The answer to “%(question)s” is empty: say which source the interview is with.")
+            % {"question": path},
+        )
+    source = Source.objects.filter(study=study, code__iexact=code).first()
+    if source is None:
+        raise _Refused(
+            400,
+            _(
+                "No source has the code “%(code)s” in this study. Check the code on the "
+                "source's page, or record the source first."
+            )
+            % {"code": code},
+        )
+    try:
+        consent_require_participation(source=source)
+    except ServiceError as exc:
+        raise _Refused(400, exc.as_text()) from None
+    return source
+
+
+def _conducted_at(*, version: InstrumentVersion, answers: dict) -> dt.datetime | None:
+    """When the interview began: the form's `start` metadata, if it has one."""
+    path = (
+        Question.objects.filter(version=version, type="start", repeat_path="")
+        .values_list("path", flat=True)
+        .first()
+    )
+    if path is None:
+        return None
+    try:
+        value = parse_datetime(_lookup(answers, path))
+    except ValueError:
+        return None
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
+def _store_files(
+    *, version: InstrumentVersion, files: list[SubmissionFile]
+) -> tuple[int, list[str]]:
+    """Seal and store the files the version expects and does not have yet. Returns how many
+    were added and the names of parts the submission does not refer to (ignored, as ODK
+    Central ignores them)."""
+    expected = set(version.expected_attachments)
+    have = set(Attachment.objects.filter(version=version).values_list("name", flat=True))
+    added, ignored = 0, []
+    for part in files:
+        if part.name not in expected:
+            ignored.append(part.name)
+            continue
+        if part.name in have:
+            continue  # sent again with a re-send: the first copy stays
+        suffix = PurePosixPath(part.name).suffix.lower()
+        attachment = Attachment(
+            study_id=version.study_id,
+            version=version,
+            name=part.name,
+            content_type=ATTACHMENT_TYPES[suffix],
+            size=len(part.content),
+            sha256=hashlib.sha256(part.content).hexdigest(),
+            received_at=timezone.now(),
+        )
+        sealed = seal_blob(data=part.content, context=attachment.context)
+        attachment.ciphertext = sealed.ciphertext
+        attachment.wrapped_key = sealed.wrapped_key
+        attachment.key_id = sealed.key_id
+        try:
+            with transaction.atomic():
+                attachment.save()
+        except IntegrityError:
+            continue  # the same file stored by a concurrent POST of this submission
+        have.add(part.name)
+        added += 1
+    return added, ignored
+
+
+def _may_edit(*, user, interview: Interview) -> bool:
+    return interview.researcher_id == user.pk or has_perm(
+        user, interview.study, Perm.INTERVIEW_REVIEW
+    )
+
+
+def submission_receive(
+    *, study, by, xml: bytes, files: list[SubmissionFile], device: Device | None = None
+) -> SubmissionOutcome:
+    """Receive one OpenRosa POST: the submission XML and some of its files. The caller has
+    checked that `by` may record interviews in `study`."""
+    try:
+        return _receive(study=study, by=by, xml=xml, files=files, device=device)
+    except _Refused as refused:
+        return SubmissionOutcome(status=refused.status, message=refused.message)
+    except SubmissionError as exc:
+        return SubmissionOutcome(status=400, message=str(exc))
+    except ServiceError as exc:
+        return SubmissionOutcome(status=400, message=exc.as_text())
+
+
+@transaction.atomic
+def _receive(*, study, by, xml, files, device) -> SubmissionOutcome:
+    _check_files(files)
+    head = parse_submission(xml)  # form and version first: they say how to read the rest
+    version, notes = _version_for(study=study, parsed=head)
+    repeats, binaries = _repeat_and_binary_paths(version)
+    parsed = head if head.encrypted else parse_submission(xml, repeats=repeats)
+    instance_id = _instance_uuid(parsed.instance_id)
+    if parsed.encrypted:
+        expected = list(parsed.encrypted_files)
+    else:
+        expected = referenced_files(parsed.answers, binaries)
+    common = {
+        "by": by,
+        "raw_payload": xml,
+        "payload_format": (
+            InterviewVersion.Format.OPENROSA_ENCRYPTED
+            if parsed.encrypted
+            else InterviewVersion.Format.OPENROSA_XML
+        ),
+        "device_id": parsed.device_id[:255],
+        "via_device": device,
+        "expected_attachments": expected,
+        "notes": notes,
+    }
+
+    stored = InterviewVersion.objects.filter(study=study, instance_id=instance_id).first()
+    if stored is not None and stored.payload_sha256 == hashlib.sha256(xml).hexdigest():
+        result = None  # a phone retrying after a lost reply, or the next part of a split POST
+    elif stored is not None:
+        # A different body under a stored instanceID: recorded as a conflict, kept.
+        result = interview_record(
+            study=study,
+            client_uuid=instance_id,
+            instrument_version=version,
+            source=None,
+            answers=parsed.answers,
+            **common,
+        )
+    elif parsed.deprecated_id:
+        result = _edit(
+            study=study,
+            by=by,
+            version=version,
+            parsed=parsed,
+            instance_id=instance_id,
+            common=common,
+        )
+    else:
+        source = conducted_at = None
+        if not parsed.encrypted:
+            source = _source_for(study=study, version=version, answers=parsed.answers)
+            conducted_at = _conducted_at(version=version, answers=parsed.answers)
+        result = interview_record(
+            study=study,
+            client_uuid=instance_id,
+            instrument_version=version,
+            source=source,
+            answers=parsed.answers,
+            conducted_at=conducted_at,
+            strict=False,
+            encrypted=parsed.encrypted,
+            **common,
+        )
+    if result is not None and result.outcome == "conflict":
+        return SubmissionOutcome(
+            status=409,
+            message=_(
+                "A different submission is already stored under the instanceID "
+                "%(id)s. This one was refused and kept for a supervisor to look at."
+            )
+            % {"id": parsed.instance_id},
+            interview=result.interview,
+        )
+    version_row = result.version if result is not None else stored
+    interview = result.interview if result is not None else stored.interview
+    added, ignored = _store_files(version=version_row, files=files)
+    if device is not None:
+        device_seen(device=device)
+    missing = (
+        len(set(version_row.expected_attachments))
+        - Attachment.objects.filter(version=version_row).count()
+    )
+    if result is not None and result.outcome == "created":
+        message = _("Interview received.")
+    else:
+        message = _("This submission was already received.")
+    if missing > 0:
+        message += " " + ngettext(
+            "%(count)d file is still expected.", "%(count)d files are still expected.", missing
+        ) % {"count": missing}
+    return SubmissionOutcome(
+        status=201,
+        message=message,
+        interview=interview,
+        version=version_row,
+        attachments_added=added,
+        ignored=ignored,
+    )
+
+
+def _edit(*, study, by, version, parsed, instance_id, common):
+    replaced = (
+        InterviewVersion.objects.select_related("interview__study")
+        .filter(study=study, instance_id=_instance_uuid(parsed.deprecated_id))
+        .first()
+    )
+    if replaced is None:
+        raise _Refused(
+            404,
+            _("This edit replaces the submission %(id)s, which Fieldwork does not have.")
+            % {"id": parsed.deprecated_id},
+        )
+    interview = replaced.interview
+    if not _may_edit(user=by, interview=interview):
+        raise _Refused(
+            403,
+            _("Only the field researcher who recorded this interview, or a reviewer, may edit it."),
+        )
+    return interview_edit(
+        interview=interview,
+        instance_id=instance_id,
+        deprecated_id=_instance_uuid(parsed.deprecated_id),
+        answers=parsed.answers,
+        instrument_version=version,
+        strict=False,
+        **common,
+    )

@@ -1,0 +1,279 @@
+"""OpenRosa endpoints, as ODK Central serves them: form list, XForm download, manifest and
+media, and the submission URL (HEAD/GET 204, multipart POST 201).
+
+Two ways in, both per study:
+- `/openrosa/key/<token>/<slug>/…`: the device token is in the URL (Central's app users);
+  ODK Collect needs nothing else.
+- `/openrosa/<slug>/…`: the browser session (Web Forms, with its CSRF token), or HTTP Basic
+  where the password is a device token. Without either the answer is 401 with a Basic
+  challenge, since Collect and Enketo ask for credentials only after one.
+
+Every response carries `X-OpenRosa-Version: 1.0`; every request must (400 otherwise)."""
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.urls import reverse
+from django.utils.http import http_date
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from lxml import etree
+
+from fieldwork.accounts.permissions import Perm, has_perm, study_role
+from fieldwork.openrosa.models import Device, token_digest
+from fieldwork.openrosa.selectors import (
+    form_media_get,
+    form_media_list,
+    published_form_get,
+    published_forms,
+)
+from fieldwork.openrosa.services import (
+    SubmissionFile,
+    device_seen,
+    max_submission_bytes,
+    submission_receive,
+)
+from fieldwork.openrosa.submission import openrosa_response
+from fieldwork.studies.models import Study
+
+XFORMS_LIST_NS = "http://openrosa.org/xforms/xformsList"
+MANIFEST_NS = "http://openrosa.org/xforms/xformsManifest"
+XML = "text/xml; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Caller:
+    study: Study
+    user: object
+    device: Device | None
+    token: str | None  # when it came in the URL, to build the URLs given back
+
+
+def _stamp(response: HttpResponse) -> HttpResponse:
+    response["X-OpenRosa-Version"] = "1.0"
+    response["Date"] = http_date()
+    return response
+
+
+def _message(status: int, message: str, *, nature: str = "error") -> HttpResponse:
+    return _stamp(
+        HttpResponse(openrosa_response(message, nature=nature), status=status, content_type=XML)
+    )
+
+
+def _challenge(study_slug: str) -> HttpResponse:
+    response = _message(
+        401, _("Sign in: user name, and the device token Fieldwork gave as password.")
+    )
+    response["WWW-Authenticate"] = f'Basic realm="Fieldwork {study_slug}", charset="UTF-8"'
+    return response
+
+
+def _basic_device(request: HttpRequest) -> Device | None | bool:
+    """The device whose token is the Basic password (its researcher's user name as user
+    name); None without a Basic header; False for wrong credentials."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _sep, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    try:
+        username, _sep, password = base64.b64decode(value.strip()).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    device = (
+        Device.objects.select_related("researcher", "study")
+        .filter(token_sha256=token_digest(password), revoked_at__isnull=True)
+        .first()
+    )
+    if device is None or device.researcher.username != username:
+        return False
+    return device
+
+
+def _caller(request: HttpRequest, slug: str, token: str | None) -> Caller | HttpResponse:
+    """Who calls, for which study, or the response that refuses them."""
+    if request.headers.get("X-OpenRosa-Version") is None:
+        return _message(400, _("This endpoint needs the header X-OpenRosa-Version: 1.0."))
+    device = None
+    if token is not None:
+        device = (
+            Device.objects.select_related("researcher", "study")
+            .filter(token_sha256=token_digest(token))
+            .first()
+        )
+        if device is None or not device.is_active:
+            return _message(
+                403,
+                _(
+                    "This device's access was revoked or its address is wrong. Ask your "
+                    "study admin for a new QR code."
+                ),
+            )
+        user = device.researcher
+    elif request.user.is_authenticated:
+        user = request.user
+    else:
+        found = _basic_device(request)
+        if not found:
+            return _challenge(slug)
+        device, user = found, found.researcher
+    study = Study.objects.filter(slug=slug).first()
+    if study is None or (device is not None and device.study_id != study.pk):
+        return _message(404, _("There is no such study here."))
+    if study_role(user=user, study=study) is None:
+        return _message(404, _("There is no such study here."))
+    if not has_perm(user, study, Perm.INTERVIEW_RECORD):
+        return _message(403, _("Your role in this study does not allow recording interviews."))
+    if device is not None:
+        device_seen(device=device)
+    return Caller(study=study, user=user, device=device, token=token)
+
+
+def _url(request: HttpRequest, caller: Caller, name: str, **kwargs) -> str:
+    if caller.token is not None:
+        path = reverse(f"openrosa:key-{name}", kwargs={"token": caller.token, **kwargs})
+    else:
+        path = reverse(f"openrosa:{name}", kwargs=kwargs)
+    return request.build_absolute_uri(path)
+
+
+def _xml(root: etree._Element) -> HttpResponse:
+    body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return _stamp(HttpResponse(body, content_type=XML))
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD"])
+def form_list(request: HttpRequest, slug: str, token: str | None = None) -> HttpResponse:
+    caller = _caller(request, slug, token)
+    if isinstance(caller, HttpResponse):
+        return caller
+    wanted = request.GET.get("formID")
+    root = etree.Element("xforms", nsmap={None: XFORMS_LIST_NS})
+    for version in published_forms(study=caller.study):
+        form_id = version.instrument.form_id
+        if wanted and form_id != wanted:
+            continue
+        item = etree.SubElement(root, "xform")
+        etree.SubElement(item, "formID").text = form_id
+        etree.SubElement(item, "name").text = version.title or form_id
+        etree.SubElement(item, "version").text = version.version
+        etree.SubElement(item, "hash").text = f"md5:{version.xform_md5}"
+        etree.SubElement(item, "downloadUrl").text = _url(
+            request, caller, "form-download", slug=slug, xform_id=form_id
+        )
+        if version.media_count:
+            etree.SubElement(item, "manifestUrl").text = _url(
+                request, caller, "form-manifest", slug=slug, xform_id=form_id
+            )
+    return _xml(root)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD"])
+def form_download(
+    request: HttpRequest, slug: str, xform_id: str, token: str | None = None
+) -> HttpResponse:
+    caller = _caller(request, slug, token)
+    if isinstance(caller, HttpResponse):
+        return caller
+    version = published_form_get(study=caller.study, form_id=xform_id, with_xml=True)
+    if version is None:
+        return _message(404, _("The form “%(form)s” is not published here.") % {"form": xform_id})
+    return _stamp(HttpResponse(version.xform_xml.encode("utf-8"), content_type=XML))
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD"])
+def form_manifest(
+    request: HttpRequest, slug: str, xform_id: str, token: str | None = None
+) -> HttpResponse:
+    caller = _caller(request, slug, token)
+    if isinstance(caller, HttpResponse):
+        return caller
+    version = published_form_get(study=caller.study, form_id=xform_id)
+    if version is None:
+        return _message(404, _("The form “%(form)s” is not published here.") % {"form": xform_id})
+    root = etree.Element("manifest", nsmap={None: MANIFEST_NS})
+    for media in form_media_list(version=version):
+        item = etree.SubElement(root, "mediaFile")
+        etree.SubElement(item, "filename").text = media.filename
+        etree.SubElement(item, "hash").text = f"md5:{media.md5}"
+        etree.SubElement(item, "downloadUrl").text = _url(
+            request, caller, "form-media", slug=slug, xform_id=xform_id, filename=media.filename
+        )
+    return _xml(root)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD"])
+def form_media(
+    request: HttpRequest, slug: str, xform_id: str, filename: str, token: str | None = None
+) -> HttpResponse:
+    caller = _caller(request, slug, token)
+    if isinstance(caller, HttpResponse):
+        return caller
+    version = published_form_get(study=caller.study, form_id=xform_id)
+    media = form_media_get(version=version, filename=filename) if version else None
+    if media is None:
+        return _message(404, _("This form has no file “%(name)s”.") % {"name": filename})
+    response = HttpResponse(bytes(media.content), content_type=media.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{media.filename}"'
+    return _stamp(response)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def submission(request: HttpRequest, slug: str, token: str | None = None) -> HttpResponse:
+    caller = _caller(request, slug, token)
+    if isinstance(caller, HttpResponse):
+        return caller
+    if request.method != "POST":
+        response = _stamp(HttpResponse(status=204))
+        response["X-OpenRosa-Accept-Content-Length"] = str(max_submission_bytes())
+        return response
+    if token is None and caller.device is None:
+        # Signed in through the browser (Web Forms): the session needs its CSRF token.
+        refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+        if refused is not None:
+            return _message(403, _("The page's security token is missing or expired; reload it."))
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > max_submission_bytes():
+        return _message(
+            413,
+            _("The submission is larger than the %(max)s MB this server accepts in one request.")
+            % {"max": max_submission_bytes() // 1024 // 1024},
+        )
+    xml_parts = request.FILES.getlist("xml_submission_file")
+    if len(xml_parts) != 1:
+        return _message(
+            400,
+            _("The request must have exactly one xml_submission_file part; it has %(n)s.")
+            % {"n": len(xml_parts)},
+        )
+    files = [
+        SubmissionFile(name=part.name, content=part.read(), content_type=part.content_type or "")
+        for key in request.FILES
+        if key != "xml_submission_file"
+        for part in request.FILES.getlist(key)
+    ]
+    outcome = submission_receive(
+        study=caller.study,
+        by=caller.user,
+        xml=xml_parts[0].read(),
+        files=files,
+        device=caller.device,
+    )
+    nature = "submit_success" if outcome.status == 201 else "error"
+    response = _message(outcome.status, outcome.message, nature=nature)
+    if outcome.status == 201:
+        response["Location"] = request.build_absolute_uri()
+    response["X-OpenRosa-Accept-Content-Length"] = str(max_submission_bytes())
+    return response
