@@ -127,9 +127,7 @@ FIELDWORK_BLIND_INDEX_KEY_FILE = Path(
 # Collect splits a submission with bigger attachments over several POSTs), and the largest
 # single attachment kept (a long interview recording).
 FIELDWORK_OPENROSA_MAX_BYTES = env.int("FIELDWORK_OPENROSA_MAX_BYTES", default=50 * 1024 * 1024)
-FIELDWORK_ATTACHMENT_MAX_BYTES = env.int(
-    "FIELDWORK_ATTACHMENT_MAX_BYTES", default=50 * 1024 * 1024
-)
+FIELDWORK_ATTACHMENT_MAX_BYTES = env.int("FIELDWORK_ATTACHMENT_MAX_BYTES", default=50 * 1024 * 1024)
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -82,6 +82,8 @@ UI_MATRIX = [
     ("interviews:interview-detail", "get", INTERVIEW_USERS),
     ("interviews:interview-review", "post", STAFF),
     ("interviews:interview-comment", "post", STAFF),
+    # a file of the world's interview (see test_role_matrix): whoever may read the interview
+    ("interviews:interview-attachment", "get", INTERVIEW_USERS),
     # audit
     ("audit:event-list", "get", STAFF),
     # phones: a field researcher makes a token for her own phone (and revokes it; the

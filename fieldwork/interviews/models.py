@@ -150,6 +150,11 @@ class InterviewVersion(models.Model):
             raise RuntimeError("Interview versions are never changed; submit an edit instead.")
         super().save(*args, **kwargs)
 
+    @property
+    def received_names(self) -> set[str]:
+        """Names of the files received so far (uses a prefetch of `attachments`)."""
+        return {attachment.name for attachment in self.attachments.all()}
+
 
 class Attachment(models.Model):
     """A file sent with a submission (audio, photo, document, or an encrypted `.enc` part),

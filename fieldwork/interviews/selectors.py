@@ -5,11 +5,17 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from fieldwork.accounts.models import Role
 from fieldwork.accounts.permissions import Perm, has_perm, study_role
-from fieldwork.interviews.models import Interview, InterviewStatus, InterviewVersion, ReviewEvent
+from fieldwork.interviews.models import (
+    Attachment,
+    Interview,
+    InterviewStatus,
+    InterviewVersion,
+    ReviewEvent,
+)
 
 
 def can_review(user, interview) -> bool:
@@ -82,9 +88,24 @@ def interview_versions(interview: Interview) -> QuerySet[InterviewVersion]:
     """Every version of the interview, oldest first, without the raw bodies."""
     return (
         InterviewVersion.objects.filter(interview=interview)
-        .select_related("instrument_version", "submitted_by")
+        .select_related("instrument_version", "submitted_by", "via_device")
         .defer("raw_payload")
+        .prefetch_related(
+            Prefetch(
+                "attachments",
+                queryset=Attachment.objects.defer("ciphertext", "wrapped_key").order_by("name"),
+            )
+        )
         .order_by("number")
+    )
+
+
+def interview_attachment(interview: Interview, *, number: int, name: str) -> Attachment | None:
+    """One file of one version of an interview the caller may already see."""
+    return (
+        Attachment.objects.select_related("version")
+        .filter(version__interview=interview, version__number=number, name=name)
+        .first()
     )
 
 

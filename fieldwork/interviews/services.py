@@ -32,6 +32,7 @@ from fieldwork.instruments.selectors import (
     version_source_question,
 )
 from fieldwork.interviews.models import (
+    Attachment,
     Interview,
     InterviewStatus,
     InterviewVersion,
@@ -371,6 +372,90 @@ def interview_record(
             study=study, by=by, stored=stored, raw=raw, sha=sha, payload_format=payload_format
         )
     return RecordResult(interview=interview, version=version, outcome="created")
+
+
+# --------------------------------------------------------------------------- attachments
+
+
+def attachment_open(*, attachment: Attachment, by) -> bytes:
+    """A sealed file's bytes, for someone who may see the interview. Audited: a voice or a
+    face leaves the server."""
+    from fieldwork.sources.blobs import open_blob
+
+    content = open_blob(
+        ciphertext=attachment.ciphertext,
+        wrapped_key=attachment.wrapped_key,
+        key_id=attachment.key_id,
+        context=attachment.context,
+    )
+    audit_record(
+        actor=by,
+        study=attachment.version.study,
+        action="interview.attachment_opened",
+        target=attachment.version.interview,
+        data={"version": attachment.version.number, "file": attachment.name},
+    )
+    return content
+
+
+# --------------------------------------------------------------------------- decrypted
+
+
+def interview_decrypted(
+    *,
+    version: InterviewVersion,
+    answers: dict,
+    source,
+    conducted_at: dt.datetime | None,
+    files: list[str],
+    by,
+) -> InterviewVersion:
+    """Fill in an encrypted submission's answers once a study admin's decryption run opened
+    it. The caller holds the version row locked (select_for_update) in its transaction. The
+    answers are kept as the phone sent them, with what the check found (as for any phone
+    submission); `files` are the clear files now expected beside the encrypted ones."""
+    if version.decrypted_at is not None:
+        return version
+    if source is not None:
+        _check_source(
+            study=version.interview.study, version=version.instrument_version, source=source
+        )
+    today = timezone.localdate(conducted_at) if conducted_at else timezone.localdate()
+    cleaned, problems = _clean_answers(
+        version=version.instrument_version, answers=answers, today=today, strict=False
+    )
+    problems = [*version.problems, *problems]
+    expected = [
+        *version.expected_attachments,
+        *[f for f in files if f not in version.expected_attachments],
+    ]
+    now = timezone.now()
+    # The version stays immutable for everything a phone sent; decryption only fills in
+    # what the envelope hid, once.
+    InterviewVersion.objects.filter(pk=version.pk, decrypted_at__isnull=True).update(
+        answers=cleaned, problems=problems, expected_attachments=expected, decrypted_at=now
+    )
+    version.answers, version.problems = cleaned, problems
+    version.expected_attachments, version.decrypted_at = expected, now
+    interview = version.interview
+    changed = []
+    if interview.current_version_id == version.pk:
+        if source is not None and interview.source_id is None:
+            interview.source = source
+            changed.append("source")
+        if conducted_at is not None and interview.conducted_at is None:
+            interview.conducted_at = conducted_at
+            changed.append("conducted_at")
+    if changed:
+        interview.save(update_fields=[*changed, "updated_at"])
+    audit_record(
+        actor=by,
+        study=interview.study,
+        action="interview.decrypted",
+        target=interview,
+        data={"version": version.number, "problems": len(problems)},
+    )
+    return version
 
 
 # --------------------------------------------------------------------------- edit

@@ -8,4 +8,9 @@ urlpatterns = [
     path("<uuid:interview_id>/", views.interview_detail, name="interview-detail"),
     path("<uuid:interview_id>/review/", views.interview_review_view, name="interview-review"),
     path("<uuid:interview_id>/comment/", views.interview_comment_view, name="interview-comment"),
+    path(
+        "<uuid:interview_id>/versions/<int:version_number>/files/<str:filename>",
+        views.interview_attachment_view,
+        name="interview-attachment",
+    ),
 ]

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -26,12 +27,18 @@ from fieldwork.interviews.selectors import (
     can_comment,
     can_review,
     flatten_answers,
+    interview_attachment,
     interview_list,
     interview_review_history,
     interview_version_diff,
     interview_versions,
 )
-from fieldwork.interviews.services import ALLOWED, interview_comment, interview_review
+from fieldwork.interviews.services import (
+    ALLOWED,
+    attachment_open,
+    interview_comment,
+    interview_review,
+)
 from fieldwork.studies.selectors import place_choices
 
 PAGE_SIZE = 50
@@ -249,3 +256,22 @@ def interview_comment_view(request, slug, interview_id):
             )
     ctx = _detail_context(request, study, interview, comment_form=form)
     return render_page(request, "interviews/detail.html", ctx)
+
+
+@login_required
+def interview_attachment_view(request, slug, interview_id, version_number, filename):
+    """A file sent with the interview, opened from its seal for someone who may see the
+    interview (coders listen to recordings to code them); each opening is audited."""
+    study = study_for(request.user, slug, need=Perm.INTERVIEW_VIEW)
+    interview = _interview_for(request.user, study, interview_id)
+    attachment = interview_attachment(interview, number=version_number, name=filename)
+    if attachment is None:
+        raise Http404
+    response = HttpResponse(
+        attachment_open(attachment=attachment, by=request.user),
+        content_type=attachment.content_type,
+    )
+    response["Content-Disposition"] = f'attachment; filename="{attachment.name}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -26,7 +26,7 @@ from fieldwork.core.errors import ServiceError
 from fieldwork.instruments.models import Instrument, InstrumentVersion, Question
 from fieldwork.instruments.selectors import version_source_question
 from fieldwork.interviews.models import Attachment, Interview, InterviewVersion
-from fieldwork.interviews.services import interview_edit, interview_record
+from fieldwork.interviews.services import interview_decrypted, interview_edit, interview_record
 from fieldwork.openrosa.models import Device, token_digest
 from fieldwork.openrosa.submission import (
     BINARY_TYPES,
@@ -62,6 +62,7 @@ ATTACHMENT_TYPES: dict[str, str] = {
     ".csv": "text/csv",
     ".txt": "text/plain",
     ".geojson": "application/geo+json",
+    ".xml": "application/xml",
     ".enc": "application/octet-stream",
 }
 
@@ -308,7 +309,7 @@ def _store_files(
             study_id=version.study_id,
             version=version,
             name=part.name,
-            content_type=ATTACHMENT_TYPES[suffix],
+            content_type=ATTACHMENT_TYPES.get(suffix, "application/octet-stream"),
             size=len(part.content),
             sha256=hashlib.sha256(part.content).hexdigest(),
             received_at=timezone.now(),
@@ -476,3 +477,42 @@ def _edit(*, study, by, version, parsed, instance_id, common):
         strict=False,
         **common,
     )
+
+
+#: The name under which a decrypted submission's clear XML is kept (sealed) beside its
+#: envelope.
+DECRYPTED_XML = "submission.xml"
+
+
+def submission_apply_decrypted(*, version: InterviewVersion, xml: bytes, media: dict, by):
+    """Store what a decryption run opened (the clear XML and media, by name without
+    `.enc`): the answers and source, and the clear files, sealed like any attachment. Called
+    by `fieldwork.openrosa.keys.submissions_decrypt` on the version row it locked. A source
+    without participation consent refuses it (the submission stays encrypted, waiting)."""
+    form = version.instrument_version
+    repeats, binaries = _repeat_and_binary_paths(form)
+    try:
+        parsed = parse_submission(xml, repeats=repeats)
+        if _instance_uuid(parsed.instance_id) != version.instance_id:
+            raise SubmissionError(
+                _("The decrypted submission has another instanceID (%(id)s) than its envelope.")
+                % {"id": parsed.instance_id}
+            )
+        source = _source_for(study=version.interview.study, version=form, answers=parsed.answers)
+    except _Refused as refused:
+        raise ServiceError(refused.message) from None
+    except SubmissionError as exc:
+        raise ServiceError(str(exc)) from None
+    files = [SubmissionFile(name=name, content=content) for name, content in media.items()] + [
+        SubmissionFile(name=DECRYPTED_XML, content=xml)
+    ]
+    interview_decrypted(
+        version=version,
+        answers=parsed.answers,
+        source=source,
+        conducted_at=_conducted_at(version=form, answers=parsed.answers),
+        files=[*referenced_files(parsed.answers, binaries), DECRYPTED_XML],
+        by=by,
+    )
+    _store_files(version=version, files=files)
+    return version

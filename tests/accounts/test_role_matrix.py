@@ -24,6 +24,17 @@ PUBLIC_MATRIX = [  # reachable without signing in: they reveal nothing about any
 MATRIX = PUBLIC_MATRIX + UI_MATRIX + API_MATRIX
 
 
+def _world_attachment(world) -> None:
+    """A photo sent with the world's interview."""
+    from fieldwork.openrosa.services import SubmissionFile, _store_files
+
+    version = world.interview.current_version
+    type(version).objects.filter(pk=version.pk).update(expected_attachments=["photo.jpg"])
+    version.expected_attachments = ["photo.jpg"]
+    _store_files(version=version, files=[SubmissionFile(name="photo.jpg", content=b"\xff\xd8")])
+    world.extra.update(version_number=1, filename="photo.jpg")
+
+
 def _phone_world(world) -> None:
     """What the OpenRosa and device URLs name: the world's questionnaire published with one
     media file, and a device carried by the world's field researcher."""
@@ -69,6 +80,8 @@ def test_role_matrix(client, study_world, role, name, method, allowed):
     kwargs = {"content_type": "application/json", "data": "{}"} if api and method != "get" else {}
     if name.startswith(("openrosa:", "devices:")):
         _phone_world(study_world)
+    if name == "interviews:interview-attachment":
+        _world_attachment(study_world)
     if name.startswith("openrosa:"):
         kwargs["headers"] = {"X-OpenRosa-Version": "1.0"}
     response = getattr(client, method)(study_world.url(name), **kwargs)

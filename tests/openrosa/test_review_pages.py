@@ -1,0 +1,70 @@
+"""What a supervisor sees of a phone's interview: its files (opened from their seal, each
+opening audited), what the server check found, and which phone sent each version."""
+
+from django.test import Client
+
+from fieldwork.accounts.models import Role
+from fieldwork.audit.models import AuditEvent
+from fieldwork.interviews.models import Interview
+from tests.openrosa.conftest import data_file, publish
+
+JPEG = b"\xff\xd8\xff\xe0 a face " * 100
+
+
+def _page(world, role, interview):
+    client = Client()
+    client.force_login(world.member(role))
+    url = f"/studies/{world.study.slug}/interviews/{interview.client_uuid}/"
+    return client, client.get(url)
+
+
+def test_a_reviewer_sees_and_opens_the_files_a_phone_sent(study_world, phone):
+    publish(study_world, "onadata/tutorial.xlsx")
+    body = data_file(
+        "submissions", "onadata_tutorial/tutorial_2012-06-27_11-27-53_w_uuid.xml"
+    ).read_bytes()
+    assert phone.send(body, ("1333604907194.jpg", JPEG)).status_code == 201
+    interview = Interview.objects.get()
+    client, page = _page(study_world, Role.SUPERVISOR, interview)
+    assert page.status_code == 200
+    assert b"1333604907194.jpg" in page.content
+    assert "phone “Tecno Spark, Awa”".encode() in page.content
+    link = (
+        f"/studies/{study_world.study.slug}/interviews/{interview.client_uuid}"
+        "/versions/1/files/1333604907194.jpg"
+    )
+    assert link.encode() in page.content
+    got = client.get(link)
+    assert got.status_code == 200
+    assert got.content == JPEG and got["Content-Type"] == "image/jpeg"
+    assert got["Cache-Control"] == "no-store"
+    event = AuditEvent.objects.get(action="interview.attachment_opened")
+    assert event.actor == study_world.member(Role.SUPERVISOR)
+    assert event.data["file"] == "1333604907194.jpg"
+    # an analyst never gets interview content
+    analyst = Client()
+    analyst.force_login(study_world.member(Role.ANALYST))
+    assert analyst.get(link).status_code == 403
+
+
+def test_a_missing_file_is_listed_as_not_received_yet(study_world, phone):
+    publish(study_world, "onadata/tutorial.xlsx")
+    body = data_file(
+        "submissions", "onadata_tutorial/tutorial_2012-06-27_11-27-53_w_uuid.xml"
+    ).read_bytes()
+    phone.send(body)
+    _client, page = _page(study_world, Role.SUPERVISOR, Interview.objects.get())
+    assert b"1333604907194.jpg: not received yet" in page.content
+
+
+def test_the_server_check_s_findings_are_shown_beside_kept_answers(study_world, phone):
+    publish(study_world, "onadata/transportation.xlsx")
+    body = data_file(
+        "submissions", "onadata_transportation/transportation_empty_submission.xml"
+    ).read_bytes()
+    assert phone.send(body).status_code == 201
+    interview = Interview.objects.get()
+    assert interview.current_version.problems
+    _client, page = _page(study_world, Role.SUPERVISOR, interview)
+    assert b"What the server check found" in page.content
+    assert b"has no question" in page.content
