@@ -18,6 +18,23 @@ from fieldwork.sources import crypto
 from fieldwork.sources.keys import keyring, next_key_path, reset_keyring, write_key_file
 from fieldwork.sources.models import Source
 
+#: Columns a rotation never needs to read (the sealed bytes themselves).
+_HEAVY: dict = {}
+
+
+def sealed_models() -> list[tuple[type, Callable]]:
+    """Every table whose rows hold a data key wrapped by the master key, with what each
+    row's key is bound to. A new sealed table must be added here, or a rotation would leave
+    its rows unreadable once the old key is destroyed (tests/sources/test_keys.py checks
+    that every model with a `wrapped_key` column is listed)."""
+    from fieldwork.interviews.models import Attachment
+
+    _HEAVY[Attachment] = ("ciphertext",)
+    return [
+        (Source, lambda source: str(source.uuid).encode()),
+        (Attachment, lambda attachment: attachment.context),
+    ]
+
 
 class RotationError(Exception):
     pass
@@ -62,29 +79,34 @@ def rotate_master_key(
     if ring.next is None:
         raise RotationError("The next master key could not be read.")
     new_id = crypto.key_id(ring.next)
-    pending = Source.objects.filter(wrapped_key__isnull=False).exclude(key_id=new_id)
-
     done = batches = 0
-    while max_batches is None or batches < max_batches:
-        with transaction.atomic():
-            rows = list(pending.select_for_update().order_by("pk")[:batch_size])
-            if not rows:
-                break
-            for source in rows:
-                context = str(source.uuid).encode()
-                dek = crypto.unwrap_key(
-                    master=ring.master_for(source.key_id),
-                    wrapped=bytes(source.wrapped_key),
-                    context=context,
+    remaining = 0
+    for model, context_of in sealed_models():
+        pending = model.objects.filter(wrapped_key__isnull=False).exclude(key_id=new_id)
+        while max_batches is None or batches < max_batches:
+            with transaction.atomic():
+                rows = list(
+                    pending.select_for_update()
+                    .order_by("pk")
+                    .defer(*_HEAVY.get(model, ()))[:batch_size]
                 )
-                source.wrapped_key = crypto.wrap_key(master=ring.next, dek=dek, context=context)
-                source.key_id = new_id
-            Source.objects.bulk_update(rows, ["wrapped_key", "key_id"])
-        done += len(rows)
-        batches += 1
-        progress(f"Re-wrapped {done} data keys.")
+                if not rows:
+                    break
+                for row in rows:
+                    context = context_of(row)
+                    dek = crypto.unwrap_key(
+                        master=ring.master_for(row.key_id),
+                        wrapped=bytes(row.wrapped_key),
+                        context=context,
+                    )
+                    row.wrapped_key = crypto.wrap_key(master=ring.next, dek=dek, context=context)
+                    row.key_id = new_id
+                model.objects.bulk_update(rows, ["wrapped_key", "key_id"])
+            done += len(rows)
+            batches += 1
+            progress(f"Re-wrapped {done} data keys.")
+        remaining += pending.count()
 
-    remaining = pending.count()
     if remaining:
         return RotationResult(
             done,

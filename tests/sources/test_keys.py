@@ -146,3 +146,43 @@ def test_malformed_master_key_in_the_environment_stops_the_app(tmp_path):
     check = _manage(env, "check")
     assert check.returncode != 0
     assert "FIELDWORK_MASTER_KEY" in check.stderr
+
+
+@pytest.mark.django_db
+def test_rotation_rewraps_the_keys_of_attachments_too(key_files, study_world):
+    from fieldwork.interviews.models import Attachment
+    from fieldwork.openrosa.services import SubmissionFile, _store_files
+    from fieldwork.sources.blobs import open_blob
+
+    version = study_world.interview.current_version
+    type(version).objects.filter(pk=version.pk).update(expected_attachments=["voice.m4a"])
+    version.expected_attachments = ["voice.m4a"]
+    _store_files(version=version, files=[SubmissionFile(name="voice.m4a", content=b"a voice")])
+
+    call_command("rotate_master_key", batch_size=2, stdout=io.StringIO())
+
+    reset_keyring()
+    attachment = Attachment.objects.get()
+    assert attachment.key_id == crypto.key_id(keyring().current)
+    assert (
+        open_blob(
+            ciphertext=attachment.ciphertext,
+            wrapped_key=attachment.wrapped_key,
+            key_id=attachment.key_id,
+            context=attachment.context,
+        )
+        == b"a voice"
+    )
+
+
+def test_every_table_with_a_wrapped_data_key_is_rotated():
+    from django.apps import apps
+
+    from fieldwork.sources.rotation import sealed_models
+
+    sealed = {
+        model
+        for model in apps.get_models()
+        if any(field.name == "wrapped_key" for field in model._meta.get_fields())
+    }
+    assert sealed == {model for model, _context in sealed_models()}
