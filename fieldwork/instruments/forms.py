@@ -40,3 +40,11 @@ class DisclosureReviewForm(forms.Form):
 
     def roles(self) -> dict[str, str]:
         return {q.path: self.cleaned_data[self.key(q)] for q in self.questions}
+
+
+class MediaForm(forms.Form):
+    file = forms.FileField(
+        label=_("Form media file"),
+        help_text=_("An image, audio or CSV file the form refers to, under the same name."),
+        error_messages={"required": _("Choose the file to add.")},
+    )

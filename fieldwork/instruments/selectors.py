@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from fieldwork.instruments.models import Choice, Instrument, InstrumentVersion, Question
+from fieldwork.instruments.models import Choice, FormMedia, Instrument, InstrumentVersion, Question
 from fieldwork.instruments.specs import ChoiceSpec, QuestionSpec
 from fieldwork.instruments.xlsform import VersionDiff, diff_versions
 
@@ -139,3 +139,8 @@ def version_diff(*, version: InstrumentVersion) -> VersionComparison | None:
             questions_to_specs(version_questions(version=version)),
         ),
     )
+
+
+def form_media_list(*, version: InstrumentVersion) -> QuerySet[FormMedia]:
+    """The version's media files, without their bytes."""
+    return FormMedia.objects.filter(version=version).defer("content").order_by("filename")

@@ -12,7 +12,14 @@ from django.utils.translation import gettext as _
 
 from fieldwork.audit.services import audit_event, audit_record
 from fieldwork.core.errors import ServiceError
-from fieldwork.instruments.models import Choice, Disclosure, Instrument, InstrumentVersion, Question
+from fieldwork.instruments.models import (
+    Choice,
+    Disclosure,
+    FormMedia,
+    Instrument,
+    InstrumentVersion,
+    Question,
+)
 from fieldwork.instruments.xlsform import (
     STRUCTURAL_TYPES,
     ConvertedForm,
@@ -22,6 +29,7 @@ from fieldwork.instruments.xlsform import (
     problem_text,
     problem_to_dict,
     validate_with_odk,
+    xform_media_references,
 )
 
 logger = logging.getLogger(__name__)
@@ -319,3 +327,82 @@ def question_disclosure_set(*, version: InstrumentVersion, by, roles: dict[str, 
         data={"reviewed": len(questions), "changed": changed},
     )
     return len(questions)
+
+
+#: Form media a phone downloads with the form: images, audio, video, and CSV/XML/GeoJSON files
+#: for choices from a file.
+MEDIA_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".ogg": "audio/ogg",
+    ".wav": "audio/wav",
+    ".mp4": "video/mp4",
+    ".csv": "text/csv",
+    ".xml": "application/xml",
+    ".geojson": "application/geo+json",
+}
+MAX_MEDIA_BYTES = 20 * 1024 * 1024
+
+
+@transaction.atomic
+def version_media_add(
+    *, version: InstrumentVersion, by, filename: str, content: bytes
+) -> FormMedia:
+    """Attach a file the version's XForm refers to (jr://images/…, jr://file-csv/…). A file
+    the form does not name is refused, so phones never download what no question uses; a
+    file of the same name replaces the one before (phones see the new hash and fetch it)."""
+    from pathlib import PurePosixPath
+
+    name = PurePosixPath(filename or "").name
+    wanted = xform_media_references(version.xform_xml)
+    if name not in wanted:
+        listed = ", ".join(wanted) if wanted else _("none")
+        raise ServiceError(
+            {
+                "file": [
+                    _("The form does not use a file named “%(name)s”. Files it uses: %(listed)s.")
+                    % {"name": name, "listed": listed}
+                ]
+            }
+        )
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix not in MEDIA_TYPES:
+        raise ServiceError(
+            {
+                "file": [
+                    _("Fieldwork does not serve %(suffix)s files to phones.") % {"suffix": suffix}
+                ]
+            }
+        )
+    if len(content) > MAX_MEDIA_BYTES:
+        raise ServiceError(
+            {
+                "file": [
+                    _("The file is larger than %(max)s MB.")
+                    % {"max": MAX_MEDIA_BYTES // 1024 // 1024}
+                ]
+            }
+        )
+    FormMedia.objects.filter(version=version, filename=name).delete()
+    media = FormMedia.objects.create(
+        version=version,
+        filename=name,
+        content_type=MEDIA_TYPES[suffix],
+        content=content,
+        size=len(content),
+        md5=hashlib.md5(content).hexdigest(),
+        uploaded_by=by,
+    )
+    audit_record(
+        actor=by,
+        study=version.instrument.study,
+        action="instrument.media_added",
+        target=version,
+        data={"file": name, "size": len(content)},
+    )
+    return media

@@ -13,4 +13,5 @@ urlpatterns = [
     path(VERSION + "disclosure/", views.version_disclosure, name="version-disclosure"),
     path(VERSION + "xform.xml", views.version_xform, name="version-xform"),
     path(VERSION + "xlsform/", views.version_xlsform, name="version-xlsform"),
+    path(VERSION + "media/", views.version_media, name="version-media"),
 ]

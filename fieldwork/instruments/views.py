@@ -17,6 +17,7 @@ from fieldwork.core.web import add_service_error, study_context
 from fieldwork.instruments import forms
 from fieldwork.instruments.models import InstrumentVersion
 from fieldwork.instruments.selectors import (
+    form_media_list,
     instrument_list,
     instrument_version_get,
     version_choices,
@@ -29,12 +30,14 @@ from fieldwork.instruments.services import (
     instrument_version_delete,
     instrument_version_publish,
     question_disclosure_set,
+    version_media_add,
 )
 from fieldwork.instruments.xlsform import (
     pick_text,
     problem_from_dict,
     problem_text,
     takes_disclosure_role,
+    xform_media_references,
 )
 
 #: Media types of the original file, by extension, for its download.
@@ -111,7 +114,7 @@ def instrument_upload_view(request, slug):
 
 
 @login_required
-def version_detail(request, slug, version_id):
+def version_detail(request, slug, version_id, *, media_form=None, status=200):
     study = study_for(request.user, slug, need=Perm.INSTRUMENT_VIEW)
     version = _version_or_404(study, version_id)
     questions = [
@@ -129,6 +132,7 @@ def version_detail(request, slug, version_id):
     for choice in version_choices(version=version):
         lists.setdefault(choice.list_name, []).append((choice, _text(choice.labels, version)))
     comparison = version_diff(version=version)
+    media = {m.filename: m for m in form_media_list(version=version)}
     ctx = study_context(
         request,
         study,
@@ -140,8 +144,33 @@ def version_detail(request, slug, version_id):
         comparison=comparison,
         suggested_count=sum(1 for r in questions if r["q"].disclosure_suggested),
         is_draft=version.status == InstrumentVersion.Status.DRAFT,
+        media_rows=[(name, media.get(name)) for name in xform_media_references(version.xform_xml)],
+        media_form=media_form or forms.MediaForm(),
     )
-    return render(request, "instruments/version_detail.html", ctx)
+    return render(request, "instruments/version_detail.html", ctx, status=status)
+
+
+@login_required
+@require_POST
+def version_media(request, slug, version_id):
+    study = study_for(request.user, slug, need=Perm.INSTRUMENT_MANAGE)
+    version = _version_or_404(study, version_id)
+    form = forms.MediaForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            version_media_add(
+                version=version, by=request.user, filename=upload.name, content=upload.read()
+            )
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("“%(name)s” is added; phones fetch it with the form.") % {"name": upload.name},
+            )
+            return redirect("instruments:version-detail", slug=study.slug, version_id=version.pk)
+    return version_detail(request, slug, version_id, media_form=form, status=400)
 
 
 @login_required

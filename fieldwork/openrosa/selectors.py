@@ -5,6 +5,7 @@ from django.db.models import Count, QuerySet
 
 from fieldwork.accounts.permissions import Perm, has_perm
 from fieldwork.instruments.models import FormMedia, InstrumentVersion
+from fieldwork.instruments.selectors import form_media_list  # noqa: F401 - the manifest's
 from fieldwork.openrosa.models import Device
 
 
@@ -32,10 +33,6 @@ def published_form_get(*, study, form_id: str, with_xml: bool = False) -> Instru
         else versions.defer("original_file", "xform_xml")
     )
     return versions.first()
-
-
-def form_media_list(*, version: InstrumentVersion) -> QuerySet[FormMedia]:
-    return FormMedia.objects.filter(version=version).defer("content").order_by("filename")
 
 
 def form_media_get(*, version: InstrumentVersion, filename: str) -> FormMedia | None:

@@ -4,11 +4,13 @@ The upload service refuses what JavaRosa refuses (test_services.py); here every 
 imports is stored, fetched as phones and users fetch it, and checked again, in one Java run."""
 
 import pytest
+from lxml import etree
 
 from fieldwork.accounts.models import Role
-from fieldwork.instruments.models import InstrumentVersion
-from fieldwork.instruments.services import instrument_upload
+from fieldwork.instruments.models import Instrument, InstrumentVersion
+from fieldwork.instruments.services import instrument_upload, instrument_version_publish
 from fieldwork.instruments.xlsform import convert_xlsform, validate_many_with_odk
+from fieldwork.openrosa.services import device_create
 from tests.conftest import XLSFORMS
 from tests.instruments.test_xlsform import EXPECTED, GPL_FILES, SHARED, Imports
 
@@ -47,8 +49,25 @@ def test_every_version_the_app_serves_passes_odk_validate(client, study_world):
         study_world.extra["version_id"] = version.pk
         response = client.get(study_world.url("instruments:version-xform"))
         served[version.original_filename] = response.content.decode()
+        instrument_version_publish(version=version, by=admin)
 
-    assert len(served) == len(paths) + 1  # and the world's checkpoint form
+    # and as phones get them: the form list's download URLs, with a device token
+    _device, token = device_create(
+        study=study_world.study, by=admin, researcher=admin, label="validator"
+    )
+    headers = {"X-OpenRosa-Version": "1.0"}
+    listed = etree.fromstring(
+        client.get(
+            f"/openrosa/key/{token}/{study_world.study.slug}/formList", headers=headers
+        ).content
+    )
+    downloads = [node.text for node in listed.iter("{*}downloadUrl")]
+    for url in downloads:
+        served[url] = client.get(url, headers=headers).content.decode()
+
+    # one published version per form ID (the world's checkpoint form among them)
+    assert len(downloads) == Instrument.objects.filter(study=study_world.study).count()
+    assert len(downloads) > 30
     assert {name: p for name, p in validate_many_with_odk(served).items() if p} == {}
 
 
