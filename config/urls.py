@@ -14,6 +14,7 @@ urlpatterns = [
     path("studies/<slug:slug>/interviews/", include("fieldwork.interviews.urls")),
     path("studies/<slug:slug>/audit/", include("fieldwork.audit.urls")),
     path("studies/<slug:slug>/devices/", include("fieldwork.openrosa.device_urls")),
+    path("studies/<slug:slug>/form-keys/", include("fieldwork.openrosa.key_urls")),
     path("openrosa/", include("fieldwork.openrosa.urls")),
     path("health/", include("fieldwork.core.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

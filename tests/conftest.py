@@ -103,6 +103,40 @@ class StudyWorld:
         )
         return self.instrument_version
 
+    @cached_property
+    def device(self):
+        """(device, token): a phone carried by the field researcher."""
+        from fieldwork.openrosa.services import device_create
+
+        return device_create(
+            study=self.study,
+            by=self.members[Role.STUDY_ADMIN],
+            researcher=self.members[Role.FIELD_RESEARCHER],
+            label="Tecno",
+        )
+
+    @cached_property
+    def files(self) -> str:
+        """A file named "photo.jpg" twice: a form media file of the published questionnaire,
+        and a photo sent with the world's interview. Returns the name."""
+        from fieldwork.instruments.models import FormMedia
+        from fieldwork.openrosa.services import SubmissionFile, _store_files
+
+        FormMedia.objects.create(
+            version=self.published_version,
+            filename="photo.jpg",
+            content_type="image/jpeg",
+            content=b"\xff\xd8",
+            size=2,
+            md5="0" * 32,
+            uploaded_by=self.members[Role.STUDY_ADMIN],
+        )
+        version = self.interview.current_version
+        type(version).objects.filter(pk=version.pk).update(expected_attachments=["photo.jpg"])
+        version.expected_attachments = ["photo.jpg"]
+        _store_files(version=version, files=[SubmissionFile(name="photo.jpg", content=b"\xff\xd8")])
+        return "photo.jpg"
+
     def member(self, role):
         if role == ANONYMOUS or role is None:
             return None
@@ -132,6 +166,13 @@ class StudyWorld:
             available["interview_id"] = self.interview.client_uuid
         if "xform_id" in wanted and "xform_id" not in available:
             available["xform_id"] = self.published_version.instrument.form_id
+        if wanted & {"token", "device_id"}:
+            device, token = self.device
+            available.setdefault("token", token)
+            available.setdefault("device_id", device.pk)
+        if wanted & {"filename", "version_number"}:
+            available.setdefault("filename", self.files)
+            available.setdefault("version_number", 1)
         missing = wanted - available.keys()
         assert not missing, f"{name} needs URL arguments the test world lacks: {sorted(missing)}"
         return reverse(name, kwargs={k: available[k] for k in wanted})

@@ -18,6 +18,7 @@ EVERYONE = frozenset(Role)
 STAFF = frozenset({SUP, ADMIN})
 SOURCE_USERS = STAFF | {FR}
 NOBODY: frozenset[Role] = frozenset()
+EVERY_VISITOR_SET = EVERYONE | {OUTSIDER, ANONYMOUS}
 INSTRUMENT_USERS = STAFF | {FR, CODER}  # analysts read questionnaires in releases
 INTERVIEW_USERS = STAFF | {FR, CODER}
 
@@ -87,11 +88,29 @@ UI_MATRIX = [
     ("interviews:interview-attachment", "get", INTERVIEW_USERS),
     # audit
     ("audit:event-list", "get", STAFF),
+    # OpenRosa (phones, Web Forms; not the REST API, so not in matrix_api): signed in through
+    # the browser, those who record interviews; with a device token in the URL, the token
+    # decides and the session does not matter (`StudyWorld.device`, the field researcher's).
+    ("openrosa:form-list", "get", SOURCE_USERS),
+    ("openrosa:form-download", "get", SOURCE_USERS),
+    ("openrosa:form-manifest", "get", SOURCE_USERS),
+    ("openrosa:form-media", "get", SOURCE_USERS),
+    ("openrosa:submission", "get", SOURCE_USERS),
+    ("openrosa:key-form-list", "get", EVERY_VISITOR_SET),
+    ("openrosa:key-form-download", "get", EVERY_VISITOR_SET),
+    ("openrosa:key-form-manifest", "get", EVERY_VISITOR_SET),
+    ("openrosa:key-form-media", "get", EVERY_VISITOR_SET),
+    ("openrosa:key-submission", "get", EVERY_VISITOR_SET),
     # phones: a field researcher makes a token for her own phone (and revokes it; the
     # world's device is hers), supervisors and study admins for anyone's
     ("devices:device-list", "get", SOURCE_USERS),
     ("devices:device-list", "post", SOURCE_USERS),
     ("devices:device-revoke", "post", SOURCE_USERS),
+    # encrypted forms: the study's keys and decrypting are for study admins only
+    ("formkeys:key-list", "get", {ADMIN}),
+    ("formkeys:key-generate", "post", {ADMIN}),
+    ("formkeys:key-upload", "post", {ADMIN}),
+    ("formkeys:submissions-decrypt", "post", {ADMIN}),
 ]
 
 #: Answers only to POST: GET gets 405.
@@ -108,5 +127,8 @@ POST_ONLY = frozenset(
         "interviews:interview-review",
         "interviews:interview-comment",
         "devices:device-revoke",
+        "formkeys:key-generate",
+        "formkeys:key-upload",
+        "formkeys:submissions-decrypt",
     }
 )

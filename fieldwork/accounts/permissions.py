@@ -42,6 +42,7 @@ class Perm(enum.StrEnum):
     INTERVIEW_RECORD = "interview_record"
     INTERVIEW_REVIEW = "interview_review"
     DEVICE_MANAGE = "device_manage"
+    FORM_KEY_MANAGE = "form_key_manage"
 
 
 FR, CODER, SUP, ANALYST, ADMIN = (
@@ -83,6 +84,8 @@ PERM_ROLES: dict[Perm, frozenset[Role]] = {
     # Phones' tokens for anyone's phone; a field researcher makes one for her own phone
     # with INTERVIEW_RECORD (openrosa/device views).
     Perm.DEVICE_MANAGE: STAFF,
+    # The study's encrypted-form keys and decrypting what phones sealed with them.
+    Perm.FORM_KEY_MANAGE: frozenset({ADMIN}),
 }
 
 #: Roles that may read the identity of a source they recorded themselves, without a reveal.

@@ -83,6 +83,7 @@ def test_role_matrix(client, study_world, role, name, method, allowed):
     if name == "interviews:interview-attachment":
         _world_attachment(study_world)
     if name.startswith("openrosa:"):
+        # the device token in key URLs is the world's field researcher's (StudyWorld.device)
         kwargs["headers"] = {"X-OpenRosa-Version": "1.0"}
     response = getattr(client, method)(study_world.url(name), **kwargs)
     allowed_roles = {Role(r) if r not in (OUTSIDER, ANONYMOUS) else r for r in allowed}
