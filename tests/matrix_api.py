@@ -7,13 +7,11 @@ resolver and fails for a URL missing here. The sets are written out rather than 
 """
 
 from fieldwork.accounts.permissions import ADMIN, ANALYST, CODER, FR, SUP
-from tests.conftest import EVERY_VISITOR as _EVERY
 from tests.conftest import OUTSIDER
 
 EVERYONE = {FR, CODER, SUP, ANALYST, ADMIN}
 STAFF = {SUP, ADMIN}
 RECORDERS = STAFF | {FR}  # who handles sources: never coders or analysts
-EVERY_VISITOR = frozenset(_EVERY)
 INSTRUMENT_USERS = RECORDERS | {CODER}
 INTERVIEW_READERS = RECORDERS | {CODER}
 
@@ -65,17 +63,4 @@ API_MATRIX = [
     # The world's interview is "received": only reviewers may comment (its field researcher
     # answers once it is marked as having issues).
     ("api:interview-comment", "post", STAFF),
-    # OpenRosa (phones, Web Forms): signed in through the browser, those who record
-    # interviews; with a device token in the URL, the token decides and the session does not
-    # matter (the world's field researcher carries the device, see test_role_matrix).
-    ("openrosa:form-list", "get", RECORDERS),
-    ("openrosa:form-download", "get", RECORDERS),
-    ("openrosa:form-manifest", "get", RECORDERS),
-    ("openrosa:form-media", "get", RECORDERS),
-    ("openrosa:submission", "get", RECORDERS),
-    ("openrosa:key-form-list", "get", EVERY_VISITOR),
-    ("openrosa:key-form-download", "get", EVERY_VISITOR),
-    ("openrosa:key-form-manifest", "get", EVERY_VISITOR),
-    ("openrosa:key-form-media", "get", EVERY_VISITOR),
-    ("openrosa:key-submission", "get", EVERY_VISITOR),
 ]
