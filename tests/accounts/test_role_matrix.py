@@ -24,44 +24,6 @@ PUBLIC_MATRIX = [  # reachable without signing in: they reveal nothing about any
 MATRIX = PUBLIC_MATRIX + UI_MATRIX + API_MATRIX
 
 
-def _world_attachment(world) -> None:
-    """A photo sent with the world's interview."""
-    from fieldwork.openrosa.services import SubmissionFile, _store_files
-
-    version = world.interview.current_version
-    type(version).objects.filter(pk=version.pk).update(expected_attachments=["photo.jpg"])
-    version.expected_attachments = ["photo.jpg"]
-    _store_files(version=version, files=[SubmissionFile(name="photo.jpg", content=b"\xff\xd8")])
-    world.extra.update(version_number=1, filename="photo.jpg")
-
-
-def _phone_world(world) -> None:
-    """What the OpenRosa and device URLs name: the world's questionnaire published with one
-    media file, and a device carried by the world's field researcher."""
-    from fieldwork.instruments.models import FormMedia
-    from fieldwork.openrosa.services import device_create
-
-    version = world.published_version
-    FormMedia.objects.create(
-        version=version,
-        filename="logo.png",
-        content_type="image/png",
-        content=b"png",
-        size=3,
-        md5="0" * 32,
-        uploaded_by=world.member(Role.STUDY_ADMIN),
-    )
-    device, token = device_create(
-        study=world.study,
-        by=world.member(Role.STUDY_ADMIN),
-        researcher=world.member(Role.FIELD_RESEARCHER),
-        label="Tecno",
-    )
-    world.extra.update(
-        xform_id=version.instrument.form_id, filename="logo.png", token=token, device_id=device.pk
-    )
-
-
 def _denied(response, role, *, api: bool) -> bool:
     if role == ANONYMOUS and not api:
         login = reverse(settings.LOGIN_URL)
@@ -78,10 +40,6 @@ def test_role_matrix(client, study_world, role, name, method, allowed):
         client.force_login(user)
     api = name.startswith(("api:", "api-", "openrosa:"))
     kwargs = {"content_type": "application/json", "data": "{}"} if api and method != "get" else {}
-    if name.startswith(("openrosa:", "devices:")):
-        _phone_world(study_world)
-    if name == "interviews:interview-attachment":
-        _world_attachment(study_world)
     if name.startswith("openrosa:"):
         # the device token in key URLs is the world's field researcher's (StudyWorld.device)
         kwargs["headers"] = {"X-OpenRosa-Version": "1.0"}
