@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "fieldwork.instruments",
     "fieldwork.interviews",
     "fieldwork.openrosa",
+    "fieldwork.imports",
+    "fieldwork.webforms",
 ]
 
 MIDDLEWARE = [

@@ -86,6 +86,17 @@ UI_MATRIX = [
     ("interviews:interview-comment", "post", STAFF),
     # a file of the world's interview (see test_role_matrix): whoever may read the interview
     ("interviews:interview-attachment", "get", INTERVIEW_USERS),
+    # web entry with ODK Web Forms: whoever records interviews; the fill page is the world's
+    # questionnaire, published for it (`StudyWorld.published_version`)
+    ("webforms:form-list", "get", STAFF | {FR}),
+    ("webforms:form-fill", "get", STAFF | {FR}),
+    # imports of Kobo/ODK exports: whoever records interviews. The world has no import: the
+    # batch page without `?id=` and an empty confirmation send the visitor back to the list
+    ("imports:import-list", "get", STAFF | {FR}),
+    ("imports:import-create", "get", STAFF | {FR}),
+    ("imports:import-create", "post", STAFF | {FR}),
+    ("imports:import-detail", "get", STAFF | {FR}),
+    ("imports:import-confirm", "post", STAFF | {FR}),
     # audit
     ("audit:event-list", "get", STAFF),
     # OpenRosa (phones, Web Forms; not the REST API, so not in matrix_api): signed in through
@@ -126,6 +137,7 @@ POST_ONLY = frozenset(
         "instruments:version-media",
         "interviews:interview-review",
         "interviews:interview-comment",
+        "imports:import-confirm",
         "devices:device-revoke",
         "formkeys:key-generate",
         "formkeys:key-upload",

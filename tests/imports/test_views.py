@@ -1,0 +1,161 @@
+"""The import pages, driven through the client as a field researcher would: upload, read the
+preview's errors, choose what to import, and who sees and imports what."""
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from fieldwork.imports.models import ImportBatch
+from fieldwork.interviews.models import Interview
+from tests.imports.conftest import FORMS, export_path
+
+
+def _upload(client, world, version, *names, files=None):
+    files = files or [
+        SimpleUploadedFile(name, export_path(name).read_bytes(), content_type="text/csv")
+        for name in names
+    ]
+    return client.post(
+        reverse("imports:import-create", args=[world.study.slug]),
+        {"instrument_version": version.pk, "files": files},
+    )
+
+
+def _detail(world, batch) -> str:
+    return f"{reverse('imports:import-detail', args=[world.study.slug])}?id={batch.public_id}"
+
+
+def _confirm(client, world, batch, mode):
+    return client.post(
+        reverse("imports:import-confirm", args=[world.study.slug]),
+        {"batch": str(batch.public_id), "mode": mode},
+        follow=True,
+    )
+
+
+def test_upload_preview_then_import_the_valid_rows(client, world):
+    version = world.publish_file(FORMS / "tutorial.md")
+    bad = export_path("onadata_good.csv").read_bytes().replace(b"Name_2,20,", b"Name_2,twenty,")
+    client.force_login(world.researcher)
+    response = _upload(
+        client, world, version, files=[SimpleUploadedFile("good.csv", bad, "text/csv")]
+    )
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == _detail(world, batch)
+    assert not Interview.objects.exists()
+
+    page = client.get(_detail(world, batch)).content.decode()
+    assert "1 row with errors" in page
+    assert (
+        '<span class="code">age</span>: age: “How old are you?” must be a whole number; '
+        "got “twenty”." in page
+    )
+
+    response = _confirm(client, world, batch, "all_or_nothing")
+    assert "Nothing was imported: 1 row has an error" in response.content.decode()
+    assert not Interview.objects.exists()
+
+    response = _confirm(client, world, batch, "valid_rows")
+    text = response.content.decode()
+    assert "8 interviews imported." in text
+    assert "1 row with errors was not imported (listed below)." in text
+    assert Interview.objects.filter(study=world.study, researcher=world.researcher).count() == 8
+    assert 'id="confirm"' not in text  # imported: nothing more to confirm
+
+
+def test_importing_the_same_export_again_says_so(client, world):
+    version = world.publish_file(FORMS / "tutorial.md")
+    client.force_login(world.researcher)
+    _upload(client, world, version, "onadata_good.csv")
+    _confirm(client, world, ImportBatch.objects.get(), "all_or_nothing")
+    assert Interview.objects.count() == 9
+
+    response = _upload(client, world, version, "onadata_good.csv")
+    page = client.get(response["Location"]).content.decode()
+    assert "Every row of this export is already imported, as it is" in page
+    again = ImportBatch.objects.filter(state=ImportBatch.State.PREVIEWED).get()
+    response = _confirm(client, world, again, "all_or_nothing")
+    assert "Nothing new: all 9 rows were already imported." in response.content.decode()
+    assert Interview.objects.count() == 9
+
+
+def test_an_odk_main_file_and_its_repeat_file_together(client, world):
+    version = world.publish_file(FORMS / "choice-lists-predicate-relative-repeat.md")
+    client.force_login(world.researcher)
+    response = _upload(
+        client,
+        world,
+        version,
+        "briefcase_choice-lists-predicate-relative-repeat.csv",
+        "briefcase_choice-lists-predicate-relative-repeat-group.csv",
+    )
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get()
+    assert batch.file_format == ImportBatch.Format.ZIP
+    _confirm(client, world, batch, "all_or_nothing")
+    [interview] = Interview.objects.all()
+    assert interview.current_version.answers["group"] == [{"category": "1", "item": "1"}]
+
+
+def test_a_refused_file_is_said_on_the_form(client, world):
+    version = world.publish_file(FORMS / "tutorial.md")
+    client.force_login(world.researcher)
+    response = _upload(
+        client,
+        world,
+        version,
+        files=[SimpleUploadedFile("export.csv", "é".encode("latin-1"), "text/csv")],
+    )
+    assert response.status_code == 200
+    assert "is not UTF-8 text" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_only_published_versions_are_offered(client, world):
+    client.force_login(world.researcher)
+    page = client.get(reverse("imports:import-create", args=[world.study.slug])).content.decode()
+    assert "No questionnaire of this study is published yet" in page
+    version = world.publish_file(FORMS / "tutorial.md")
+    page = client.get(reverse("imports:import-create", args=[world.study.slug])).content.decode()
+    assert f'<option value="{version.pk}">Tutorial, version 201811131402 (Published)' in page
+
+
+def test_who_sees_and_imports_a_batch(client, world):
+    version = world.publish_file(FORMS / "tutorial.md")
+    client.force_login(world.researcher)
+    _upload(client, world, version, "onadata_good.csv")
+    batch = ImportBatch.objects.get()
+    list_url = reverse("imports:import-list", args=[world.study.slug])
+
+    # another field researcher neither lists nor opens it: the rows are not hers
+    client.force_login(world.other_researcher)
+    assert "onadata_good.csv" not in client.get(list_url).content.decode()
+    assert client.get(_detail(world, batch)).status_code == 404
+    assert _confirm(client, world, batch, "valid_rows").status_code == 404
+
+    # a supervisor sees it, but the interviews would be hers: only the uploader imports
+    client.force_login(world.supervisor)
+    assert "onadata_good.csv" in client.get(list_url).content.decode()
+    page = client.get(_detail(world, batch)).content.decode()
+    assert "Only the person who uploaded this export can import it." in page
+    response = _confirm(client, world, batch, "valid_rows")
+    assert "Only the person who uploaded this export can import it" in response.content.decode()
+    assert not Interview.objects.exists()
+
+    # coders do not import, and see no import
+    client.force_login(world.coder)
+    assert client.get(list_url).status_code == 403
+    assert client.get(_detail(world, batch)).status_code == 403
+
+
+def test_a_long_preview_comes_in_pages_errors_first(client, world):
+    version = world.publish_file(FORMS / "tutorial.md")
+    client.force_login(world.researcher)
+    response = _upload(client, world, version, "onadata_large_csv_upload.csv")
+    page = client.get(response["Location"]).content.decode()
+    assert "699 rows with errors" in page
+    assert "Page 1 of 7" in page
+    assert page.count('class="badge danger"') == 100
+    everything = client.get(response["Location"] + "&show=all&page=8").content.decode()
+    assert "800 rows" in everything
+    assert "Page 8 of 8" in everything

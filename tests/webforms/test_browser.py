@@ -1,0 +1,237 @@
+"""A field researcher fills questionnaires in a real browser (Debian's chromium through
+Playwright) with ODK Web Forms, as built by `make webforms`.
+
+The checkpoint questionnaire asks the amount paid only when an armed group was met
+(`${armed_group} != 'none'`) and refuses an age outside 15–119 and a negative amount: the
+question comes and goes with the answer, a broken rule keeps the form from being sent, and
+once the answers are right the interview is stored through the OpenRosa path phones use. A
+questionnaire about a registered source is refused for an unknown source's code; the
+server's reason is shown and the answers stay for the researcher to correct.
+
+Questions are found by the questionnaire's own labels (test data in French, the form's
+default language), choices by their names, our page's parts by their ids.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connections
+
+from fieldwork.accounts.models import Role
+from fieldwork.instruments.services import instrument_upload, instrument_version_publish
+from fieldwork.interviews.models import Interview
+from tests.factories import PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+WEBFORMS_SRC = settings.BASE_DIR / "webforms"
+BUNDLE = settings.BASE_DIR / "static" / "webforms" / "webforms.js"
+SCREENSHOT = Path(os.environ.get("FIELDWORK_WEBFORMS_SCREENSHOT", "/tmp/fieldwork-webform.png"))
+
+#: A questionnaire about a registered source, who is named by her code.
+FOLLOW_UP = """\
+| survey |
+| | type | name | label |
+| | text | source_code | Code de la source |
+| | integer | visits | Visites depuis le dernier entretien |
+| settings |
+| | form_title | form_id | version |
+| | Suivi | follow_up | 1 |
+"""
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"
+    ),
+]
+
+
+@pytest.fixture(scope="session")
+def bundle():
+    """The ODK Web Forms bundle, built now if Node.js is there and nobody ran `make webforms`.
+    Only a machine with neither skips: a build that fails is a failure."""
+    if not BUNDLE.exists():
+        if not (shutil.which("node") and shutil.which("npm")):
+            pytest.skip(
+                "The ODK Web Forms bundle is not built (static/webforms/) and Node.js/npm are "
+                "not installed to build it: apt-get install nodejs npm, then make webforms."
+            )
+        for command in (["npm", "ci", "--no-audit", "--no-fund"], ["npm", "run", "build"]):
+            subprocess.run(command, cwd=WEBFORMS_SRC, check=True, capture_output=True)
+    assert BUNDLE.exists()
+    return BUNDLE
+
+
+@pytest.fixture
+def browser(monkeypatch, bundle):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Playwright runs an event loop in this thread; the test's own ORM calls are still sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+        # The ORM calls made inside Playwright's event loop have their own connections;
+        # close them here or they keep PostgreSQL from dropping the test database.
+        connections.close_all()
+
+
+@pytest.fixture
+def researcher_page(live_server, browser, study_world):
+    """A signed-in field researcher's page, and the list of requests that left the server."""
+    base = live_server.url
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    offsite: list[str] = []
+    page.on("request", lambda r: offsite.append(r.url) if not r.url.startswith(base) else None)
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", study_world.member(Role.FIELD_RESEARCHER).username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action$='/accounts/login/'] button[type=submit]")
+    page.wait_for_url(f"{base}/studies/")
+    yield page, offsite
+    context.close()
+
+
+def open_form(page, url):
+    page.goto(url)
+    page.wait_for_selector(".form-initialization-status.ready", state="attached")
+
+
+def question(page, label: str):
+    """The question whose label (in the form's language) is exactly `label`."""
+    return page.locator(".question-container").filter(
+        has=page.locator("label", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
+    )
+
+
+def choose(page, label: str, value: str):
+    question(page, label).locator(f"label[for$='_{value}']").click()
+
+
+def type_into(page, label: str, text: str):
+    """Type as a researcher does, key by key (number fields read keystrokes, not a pasted
+    value), then leave the field, which commits the answer."""
+    field = question(page, label).locator("input, textarea").first
+    field.click()
+    field.press("Control+A")
+    field.press("Backspace")
+    field.press_sequentially(text)
+    field.press("Tab")
+
+
+def test_relevance_and_constraints_then_the_interview_is_stored(
+    live_server, researcher_page, study_world
+):
+    page, offsite = researcher_page
+    version = study_world.published_version
+    open_form(page, live_server.url + study_world.url("webforms:form-fill"))
+    amount = question(page, "Montant payé (FCFA)")
+
+    # The amount is asked only when an armed group was met.
+    choose(page, "Groupe armé", "none")
+    amount.wait_for(state="detached")
+    choose(page, "Groupe armé", "dna")
+    amount.wait_for(state="visible")
+
+    # Broken rules: a 12-year-old, a negative amount. Sending is refused, with the reasons.
+    type_into(page, "Nom du répondant", "Répondant de test")
+    type_into(page, "Âge", "12")
+    type_into(page, "Montant payé (FCFA)", "-5")
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_selector(".form-error-message")
+    assert question(page, "Âge").locator(".validation-message").inner_text() == ("Entre 15 et 119.")
+    assert amount.locator(".validation-message").inner_text() == "Pas de montant négatif."
+    assert page.locator("#webform-status").is_hidden()
+    assert Interview.objects.count() == 0
+
+    # Corrected, it goes (an adult is asked for a phone number).
+    type_into(page, "Âge", "34")
+    type_into(page, "Numéro de téléphone", "22300000001")
+    type_into(page, "Montant payé (FCFA)", "5000")
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_selector("#webform-status[data-state=sent]")
+    assert page.locator("#webform").is_hidden()
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    interview = Interview.objects.select_related("current_version").get()
+    assert interview.researcher == study_world.member(Role.FIELD_RESEARCHER)
+    assert interview.current_version.instrument_version_id == version.pk
+    answers = interview.current_version.answers
+    assert answers["age"] == 34
+    assert answers["checkpoint"]["armed_group"] == "dna"
+    assert answers["checkpoint"]["amount_paid"] == 5000
+    assert answers["respondent_name"] == "Répondant de test"
+
+    # Another one: a fresh, empty form with its own instanceID.
+    page.click("#webform-again")
+    page.wait_for_selector("#webform", state="visible")
+    assert page.locator("#webform-status").is_hidden()
+    assert question(page, "Âge").locator("input").input_value() == ""
+    type_into(page, "Nom du répondant", "Deuxième répondant")
+    type_into(page, "Âge", "51")
+    type_into(page, "Numéro de téléphone", "22300000002")
+    choose(page, "Groupe armé", "none")
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_selector("#webform-status[data-state=sent]")
+    assert Interview.objects.count() == 2
+    second = Interview.objects.exclude(pk=interview.pk).select_related("current_version").get()
+    assert second.current_version.answers["checkpoint"]["armed_group"] == "none"
+    assert "amount_paid" not in second.current_version.answers["checkpoint"]
+
+    assert offsite == []  # nothing loaded from the internet
+
+
+def test_a_refused_interview_shows_the_reason_and_keeps_the_answers(
+    live_server, researcher_page, study_world
+):
+    page, offsite = researcher_page
+    admin = study_world.member(Role.STUDY_ADMIN)
+    version = instrument_upload(
+        study=study_world.study,
+        by=admin,
+        content=FOLLOW_UP.encode(),
+        filename="follow_up.md",
+        validate=False,
+    )
+    instrument_version_publish(version=version, by=admin)
+    open_form(page, f"{live_server.url}/studies/{study_world.study.slug}/fill/follow_up/")
+
+    type_into(page, "Code de la source", "SRC-NOBODY")
+    type_into(page, "Visites depuis le dernier entretien", "2")
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_selector("#webform-status[data-state=refused]")
+
+    message = page.inner_text("#webform-message")
+    assert "SRC-NOBODY" in message  # the server's own reason, not a generic failure
+    assert page.locator("#webform").is_visible()
+    assert (
+        question(page, "Visites depuis le dernier entretien").locator("input").input_value() == "2"
+    )
+    assert Interview.objects.count() == 0
+
+    # The right code: the same filled form goes through.
+    type_into(page, "Code de la source", study_world.source.code)
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_selector("#webform-status[data-state=sent]")
+    interview = Interview.objects.get()
+    assert interview.source == study_world.source
+    assert interview.current_version.answers["visits"] == 2
+    assert offsite == []
