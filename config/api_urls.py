@@ -13,6 +13,7 @@ from fieldwork.instruments.api import (
     InstrumentVersionPublishApi,
 )
 from fieldwork.interviews.api import (
+    InterviewAttachmentApi,
     InterviewCommentApi,
     InterviewDetailApi,
     InterviewListApi,
@@ -85,5 +86,10 @@ urlpatterns = [
     path(INTERVIEW, InterviewDetailApi.as_view(), name="interview-detail"),
     path(INTERVIEW + "review/", InterviewReviewApi.as_view(), name="interview-review"),
     path(INTERVIEW + "comments/", InterviewCommentApi.as_view(), name="interview-comment"),
+    path(
+        INTERVIEW + "versions/<int:version_number>/files/<str:filename>",
+        InterviewAttachmentApi.as_view(),
+        name="interview-attachment",
+    ),
     path(STUDY + "audit-events/", AuditEventListApi.as_view(), name="audit-event-list"),
 ]

@@ -63,4 +63,6 @@ API_MATRIX = [
     # The world's interview is "received": only reviewers may comment (its field researcher
     # answers once it is marked as having issues).
     ("api:interview-comment", "post", STAFF),
+    # a photo sent with the world's interview (`StudyWorld.files`)
+    ("api:interview-attachment", "get", INTERVIEW_READERS),
 ]

@@ -4,9 +4,11 @@ with its versions and review history, review and comment.
 Interviews are shown by their source's code only: nothing here reads an identity."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -19,11 +21,17 @@ from fieldwork.instruments.models import Instrument, InstrumentVersion
 from fieldwork.interviews.models import Interview, InterviewStatus, InterviewVersion
 from fieldwork.interviews.selectors import (
     can_comment,
+    interview_attachment,
     interview_list,
     interview_review_history,
     interview_versions,
 )
-from fieldwork.interviews.services import interview_comment, interview_record, interview_review
+from fieldwork.interviews.services import (
+    attachment_open,
+    interview_comment,
+    interview_record,
+    interview_review,
+)
 from fieldwork.sources.models import Source
 from fieldwork.studies.models import Place
 
@@ -78,6 +86,29 @@ class InterviewOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class AttachmentOutputSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField(
+        help_text=gettext_lazy("Where to download the file (each download is audited).")
+    )
+
+    def get_url(self, attachment) -> str:
+        version = attachment.version
+        return reverse(
+            "api:interview-attachment",
+            kwargs={
+                "slug": version.study.slug,
+                "interview_id": version.interview.client_uuid,
+                "version_number": version.number,
+                "filename": attachment.name,
+            },
+        )
+
+
 class InterviewVersionOutputSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     instance_id = serializers.UUIDField()
@@ -85,6 +116,36 @@ class InterviewVersionOutputSerializer(serializers.Serializer):
     instrument_version = serializers.CharField(source="instrument_version.version")
     received_at = serializers.DateTimeField()
     submitted_by = serializers.CharField(source="submitted_by.username")
+    format = serializers.ChoiceField(
+        source="payload_format", choices=InterviewVersion.Format.choices
+    )
+    device = serializers.CharField(
+        source="via_device.label",
+        allow_null=True,
+        help_text=gettext_lazy("The phone's name, for a version a device token sent."),
+    )
+    device_id = serializers.CharField(help_text=gettext_lazy("The phone's own deviceID."))
+    problems = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=gettext_lazy(
+            "What the server check found in answers a phone had already finalized (kept as sent)."
+        ),
+    )
+    awaiting_decryption = serializers.SerializerMethodField()
+    attachments = AttachmentOutputSerializer(many=True)
+    missing_attachments = serializers.SerializerMethodField(
+        help_text=gettext_lazy("Files the submission names that have not arrived yet.")
+    )
+
+    def get_awaiting_decryption(self, version) -> bool:
+        return (
+            version.payload_format == InterviewVersion.Format.OPENROSA_ENCRYPTED
+            and version.decrypted_at is None
+        )
+
+    def get_missing_attachments(self, version) -> list[str]:
+        received = version.received_names
+        return [name for name in version.expected_attachments if name not in received]
 
 
 class ReviewEventOutputSerializer(serializers.Serializer):
@@ -330,3 +391,30 @@ class InterviewCommentApi(InterviewApi):
         data = self.validated(self.InputSerializer, request.data)
         interview_comment(interview=interview, by=request.user, text=data["text"])
         return self.detail(interview, status_code=status.HTTP_201_CREATED)
+
+
+class InterviewAttachmentApi(InterviewApi):
+    """Not JSON: the file itself."""
+
+    required_perms = {"GET": Perm.INTERVIEW_VIEW}
+
+    @extend_schema(
+        summary="Download a file sent with an interview",
+        description=(
+            "The file as the phone sent it, opened from its seal; each download is audited."
+        ),
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request, slug: str, interview_id, version_number: int, filename: str):
+        interview = self.interview(interview_id)
+        attachment = interview_attachment(interview, number=version_number, name=filename)
+        if attachment is None:
+            raise Http404
+        response = HttpResponse(
+            attachment_open(attachment=attachment, by=request.user),
+            content_type=attachment.content_type,
+        )
+        response["Content-Disposition"] = f'attachment; filename="{attachment.name}"'
+        response["Cache-Control"] = "no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

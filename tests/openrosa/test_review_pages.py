@@ -68,3 +68,34 @@ def test_the_server_check_s_findings_are_shown_beside_kept_answers(study_world, 
     _client, page = _page(study_world, Role.SUPERVISOR, interview)
     assert b"What the server check found" in page.content
     assert b"has no question" in page.content
+
+
+def test_the_api_lists_a_phone_interview_s_files_problems_and_device(study_world, phone):
+    publish(study_world, "onadata/tutorial.xlsx")
+    body = data_file(
+        "submissions", "onadata_tutorial/tutorial_2012-06-27_11-27-53.xml"
+    ).read_bytes()
+    assert phone.send(body).status_code == 201
+    interview = Interview.objects.get()
+    client = Client()
+    client.force_login(study_world.member(Role.CODER))
+    detail = client.get(
+        f"/api/v1/studies/{study_world.study.slug}/interviews/{interview.client_uuid}/"
+    ).json()
+    version = detail["versions"][0]
+    assert version["format"] == "openrosa_xml"
+    assert version["device"] == "Tecno Spark, Awa"
+    assert "names no form version" in version["problems"][0]
+    assert version["attachments"] == []
+    assert version["missing_attachments"] == ["1333604907194.jpg"]
+    assert version["awaiting_decryption"] is False
+
+    assert phone.send(body, ("1333604907194.jpg", JPEG)).status_code == 201
+    version = client.get(
+        f"/api/v1/studies/{study_world.study.slug}/interviews/{interview.client_uuid}/"
+    ).json()["versions"][0]
+    (attachment,) = version["attachments"]
+    assert attachment["size"] == len(JPEG) and attachment["content_type"] == "image/jpeg"
+    got = client.get(attachment["url"])
+    assert got.status_code == 200 and got.content == JPEG
+    assert AuditEvent.objects.filter(action="interview.attachment_opened").count() == 1
