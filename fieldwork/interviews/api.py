@@ -3,21 +3,22 @@ with its versions and review history, review and comment.
 
 Interviews are shown by their source's code only: nothing here reads an identity."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from fieldwork.accounts.models import User
 from fieldwork.accounts.permissions import Perm
 from fieldwork.core.api import StudyObjectField, StudyScopedApi
-from fieldwork.instruments.models import Instrument, InstrumentVersion
+from fieldwork.instruments.models import InstrumentVersion
+from fieldwork.interviews.filters import InterviewFilter
 from fieldwork.interviews.models import Interview, InterviewStatus, InterviewVersion
 from fieldwork.interviews.selectors import (
     can_comment,
@@ -206,33 +207,10 @@ class InterviewApi(StudyScopedApi):
 class InterviewListApi(InterviewApi):
     required_perms = {"GET": Perm.INTERVIEW_VIEW, "POST": Perm.INTERVIEW_RECORD}
     ordering = "-created_at"
-
-    class FilterSerializer(serializers.Serializer):
-        state = serializers.ChoiceField(
-            choices=InterviewStatus.choices, required=False, allow_blank=True, default=""
-        )
-        researcher = StudySlugField(
-            slug_field="username",
-            study_path="memberships__study",
-            queryset=User.objects.all(),
-            required=False,
-            default=None,
-            help_text=gettext_lazy("Username of the field researcher."),
-        )
-        instrument = StudySlugField(
-            slug_field="form_id",
-            queryset=Instrument.objects.all(),
-            required=False,
-            default=None,
-            help_text=gettext_lazy("The questionnaire's form_id."),
-        )
-        place = StudyObjectField(queryset=Place.objects.all(), required=False, default=None)
-        since = serializers.DateTimeField(
-            required=False, default=None, help_text=gettext_lazy("Received at or after.")
-        )
-        until = serializers.DateTimeField(
-            required=False, default=None, help_text=gettext_lazy("Received before.")
-        )
+    # For the schema (drf-spectacular reads the filters from here); `get` applies them.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = InterviewFilter
+    queryset = Interview.objects.none()
 
     class InputSerializer(serializers.Serializer):
         client_uuid = serializers.UUIDField(
@@ -270,14 +248,17 @@ class InterviewListApi(InterviewApi):
     @extend_schema(
         summary="List interviews",
         description="A field researcher sees the interviews they recorded; others all of them.",
-        parameters=[FilterSerializer],
         responses=InterviewOutputSerializer(many=True),
     )
     def get(self, request: Request, slug: str) -> Response:
-        filters = self.validated(self.FilterSerializer, request.query_params)
-        filters["status"] = filters.pop("state")
-        interviews = interview_list(study=self.study, user=request.user, **filters)
-        return self.paginated(interviews, InterviewOutputSerializer)
+        filtered = InterviewFilter(
+            request.query_params,
+            interview_list(study=self.study, user=request.user),
+            study=self.study,
+        )
+        if not filtered.is_valid():
+            raise ValidationError(filtered.errors)
+        return self.paginated(filtered.qs, InterviewOutputSerializer)
 
     @extend_schema(
         summary="Record an interview",

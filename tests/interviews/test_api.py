@@ -191,6 +191,8 @@ def test_list_filters_and_a_field_researcher_sees_only_her_own(client, world):
     assert uuids(CODER, place=world.village.pk) == [mine]
     assert uuids(CODER, instrument="checkpoint", state="received") == [theirs, mine]
     assert uuids(CODER, state="approved") == []
+    assert uuids(CODER, source=world.source.code.lower()) == [theirs, mine]
+    assert uuids(CODER, source="SRC-NONE") == []
     assert uuids(CODER, since="2000-01-01T00:00:00Z", until="2000-01-02T00:00:00Z") == []
     bad = as_role(client, world, CODER).get(url, {"researcher": "outsider"})
     assert bad.status_code == 400 and "researcher" in bad.json()
