@@ -37,6 +37,7 @@ from fieldwork.studies.api import (
     StudyDetailApi,
     StudyListApi,
 )
+from fieldwork.transcripts.api import TranscriptDetailApi
 
 app_name = "api"
 
@@ -91,5 +92,6 @@ urlpatterns = [
         InterviewAttachmentApi.as_view(),
         name="interview-attachment",
     ),
+    path(INTERVIEW + "transcript/", TranscriptDetailApi.as_view(), name="transcript-detail"),
     path(STUDY + "audit-events/", AuditEventListApi.as_view(), name="audit-event-list"),
 ]

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "fieldwork.interviews",
     "fieldwork.openrosa",
     "fieldwork.imports",
+    "fieldwork.transcripts",
     "fieldwork.webforms",
 ]
 

@@ -13,6 +13,10 @@ urlpatterns = [
     path("studies/<slug:slug>/instruments/", include("fieldwork.instruments.urls")),
     path("studies/<slug:slug>/interviews/", include("fieldwork.interviews.urls")),
     path("studies/<slug:slug>/imports/", include("fieldwork.imports.urls")),
+    path(
+        "studies/<slug:slug>/interviews/<uuid:interview_id>/transcript/",
+        include("fieldwork.transcripts.urls"),
+    ),
     path("studies/<slug:slug>/audit/", include("fieldwork.audit.urls")),
     path("studies/<slug:slug>/fill/", include("fieldwork.webforms.urls")),
     path("studies/<slug:slug>/devices/", include("fieldwork.openrosa.device_urls")),

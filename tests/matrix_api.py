@@ -65,4 +65,7 @@ API_MATRIX = [
     ("api:interview-comment", "post", STAFF),
     # a photo sent with the world's interview (`StudyWorld.files`)
     ("api:interview-attachment", "get", INTERVIEW_READERS),
+    # Transcripts follow the interview: coders read, its field researcher and staff save.
+    ("api:transcript-detail", "get", INTERVIEW_READERS),
+    ("api:transcript-detail", "put", RECORDERS),
 ]

@@ -86,6 +86,10 @@ UI_MATRIX = [
     ("interviews:interview-comment", "post", STAFF),
     # a file of the world's interview (see test_role_matrix): whoever may read the interview
     ("interviews:interview-attachment", "get", INTERVIEW_USERS),
+    # transcripts follow the interview: coders read them, its field researcher and staff write
+    ("transcripts:transcript-detail", "get", INTERVIEW_USERS),
+    ("transcripts:transcript-edit", "get", SOURCE_USERS),
+    ("transcripts:transcript-edit", "post", SOURCE_USERS),
     # web entry with ODK Web Forms: whoever records interviews; the fill page is the world's
     # questionnaire, published for it (`StudyWorld.published_version`)
     ("webforms:form-list", "get", STAFF | {FR}),

@@ -41,6 +41,8 @@ class Perm(enum.StrEnum):
     INTERVIEW_VIEW = "interview_view"
     INTERVIEW_RECORD = "interview_record"
     INTERVIEW_REVIEW = "interview_review"
+    TRANSCRIPT_VIEW = "transcript_view"
+    TRANSCRIPT_EDIT = "transcript_edit"
     DEVICE_MANAGE = "device_manage"
     FORM_KEY_MANAGE = "form_key_manage"
 
@@ -81,6 +83,10 @@ PERM_ROLES: dict[Perm, frozenset[Role]] = {
     Perm.INTERVIEW_VIEW: STAFF | {FR, CODER},
     Perm.INTERVIEW_RECORD: STAFF | {FR},
     Perm.INTERVIEW_REVIEW: STAFF,
+    # Transcripts follow interviews: a field researcher only for her own (narrowed by
+    # `interview_visible_to`), coders read them to code them.
+    Perm.TRANSCRIPT_VIEW: STAFF | {FR, CODER},
+    Perm.TRANSCRIPT_EDIT: STAFF | {FR},
     # Phones' tokens for anyone's phone; a field researcher makes one for her own phone
     # with INTERVIEW_RECORD (openrosa/device views).
     Perm.DEVICE_MANAGE: STAFF,

@@ -28,11 +28,16 @@ def sealed_models() -> list[tuple[type, Callable]]:
     its rows unreadable once the old key is destroyed (tests/sources/test_keys.py checks
     that every model with a `wrapped_key` column is listed)."""
     from fieldwork.interviews.models import Attachment
+    from fieldwork.transcripts.models import Transcript, TranscriptRevision
 
     _HEAVY[Attachment] = ("ciphertext",)
+    _HEAVY[Transcript] = ("ciphertext",)
+    _HEAVY[TranscriptRevision] = ("ciphertext",)
     return [
         (Source, lambda source: str(source.uuid).encode()),
         (Attachment, lambda attachment: attachment.context),
+        (Transcript, lambda transcript: transcript.context),
+        (TranscriptRevision, lambda revision: revision.context),
     ]
 
 

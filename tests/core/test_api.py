@@ -39,6 +39,7 @@ API_PATHS = {
     "/api/v1/studies/{slug}/interviews/{interview_id}/review/",
     "/api/v1/studies/{slug}/interviews/{interview_id}/comments/",
     "/api/v1/studies/{slug}/interviews/{interview_id}/versions/{version_number}/files/{filename}",
+    "/api/v1/studies/{slug}/interviews/{interview_id}/transcript/",
 }
 
 

@@ -1,0 +1,88 @@
+"""Reads about transcripts. Who may read or write one follows the interview it belongs to:
+`interview_visible_to` (a field researcher only her own interviews) and the TRANSCRIPT_*
+permissions (coders read, analysts never)."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from fieldwork.accounts.permissions import Perm, has_perm
+from fieldwork.interviews.models import Interview
+from fieldwork.interviews.selectors import interview_visible_to
+from fieldwork.sources.blobs import open_blob
+from fieldwork.transcripts.content import TranscriptContent
+from fieldwork.transcripts.models import Transcript, TranscriptRevision
+
+
+def transcript_interview(*, study, user, interview_id) -> Interview:
+    """The interview whose transcript is asked for, if the user may see it; 404 otherwise
+    (the same answer for "missing" and "not yours")."""
+    interview = (
+        interview_visible_to(study=study, user=user)
+        .select_related("source", "researcher")
+        .filter(client_uuid=interview_id)
+        .first()
+    )
+    if interview is None:
+        raise Http404
+    interview.study = study
+    return interview
+
+
+def can_read_transcript(user, interview: Interview) -> bool:
+    if not has_perm(user, interview.study, Perm.TRANSCRIPT_VIEW):
+        return False
+    return interview_visible_to(study=interview.study, user=user).filter(pk=interview.pk).exists()
+
+
+def can_edit_transcript(user, interview: Interview) -> bool:
+    """The field researcher who recorded the interview, supervisors and study admins."""
+    if not has_perm(user, interview.study, Perm.TRANSCRIPT_EDIT):
+        return False
+    return interview_visible_to(study=interview.study, user=user).filter(pk=interview.pk).exists()
+
+
+def transcript_of(*, interview: Interview) -> Transcript | None:
+    return Transcript.objects.select_related("updated_by").filter(interview=interview).first()
+
+
+def transcript_content(transcript: Transcript | None) -> TranscriptContent:
+    """The text, notes and translation, opened; empty for an interview without transcript."""
+    if transcript is None or not transcript.revision:
+        return TranscriptContent()
+    data = open_blob(
+        ciphertext=transcript.ciphertext,
+        wrapped_key=transcript.wrapped_key,
+        key_id=transcript.key_id,
+        context=transcript.context,
+    )
+    return TranscriptContent.from_bytes(data)
+
+
+def transcript_revisions(transcript: Transcript | None) -> QuerySet[TranscriptRevision]:
+    """The kept saves of a final transcript, newest first, without their sealed bytes."""
+    if transcript is None:
+        return TranscriptRevision.objects.none()
+    return (
+        TranscriptRevision.objects.filter(transcript=transcript)
+        .select_related("saved_by")
+        .defer("ciphertext", "wrapped_key")
+        .order_by("-number")
+    )
+
+
+def transcript_revision(transcript: Transcript, number: int) -> TranscriptRevision | None:
+    return (
+        TranscriptRevision.objects.select_related("saved_by")
+        .filter(transcript=transcript, number=number)
+        .first()
+    )
+
+
+def transcript_revision_content(revision: TranscriptRevision) -> TranscriptContent:
+    data = open_blob(
+        ciphertext=revision.ciphertext,
+        wrapped_key=revision.wrapped_key,
+        key_id=revision.key_id,
+        context=revision.context,
+    )
+    return TranscriptContent.from_bytes(data)
