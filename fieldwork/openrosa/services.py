@@ -426,8 +426,6 @@ def _receive(*, study, by, xml, files, device) -> SubmissionOutcome:
     version_row = result.version if result is not None else stored
     interview = result.interview if result is not None else stored.interview
     added, ignored = _store_files(version=version_row, files=files)
-    if device is not None:
-        device_seen(device=device)
     missing = (
         len(set(version_row.expected_attachments))
         - Attachment.objects.filter(version=version_row).count()
