@@ -18,26 +18,49 @@ from fieldwork.sources import crypto
 from fieldwork.sources.keys import keyring, next_key_path, reset_keyring, write_key_file
 from fieldwork.sources.models import Source
 
-#: Columns a rotation never needs to read (the sealed bytes themselves).
-_HEAVY: dict = {}
+
+@dataclass(frozen=True)
+class SealedColumns:
+    """One wrapped data key of a table: its columns and what it is bound to. `skip` are the
+    (large) sealed columns a rotation never needs to read."""
+
+    model: type
+    wrapped: str
+    key_id: str
+    context: Callable
+    skip: tuple[str, ...] = ()
 
 
-def sealed_models() -> list[tuple[type, Callable]]:
-    """Every table whose rows hold a data key wrapped by the master key, with what each
-    row's key is bound to. A new sealed table must be added here, or a rotation would leave
-    its rows unreadable once the old key is destroyed (tests/sources/test_keys.py checks
-    that every model with a `wrapped_key` column is listed)."""
+def sealed_models() -> list[SealedColumns]:
+    """Every wrapped data key in the database. A new sealed table must be added here, or a
+    rotation would leave its rows unreadable once the old key is destroyed
+    (tests/sources/test_keys.py checks that every column ending in `wrapped_key` is
+    listed)."""
+    from fieldwork.imports.models import ImportBatch
     from fieldwork.interviews.models import Attachment
     from fieldwork.transcripts.models import Transcript, TranscriptRevision
 
-    _HEAVY[Attachment] = ("ciphertext",)
-    _HEAVY[Transcript] = ("ciphertext",)
-    _HEAVY[TranscriptRevision] = ("ciphertext",)
     return [
-        (Source, lambda source: str(source.uuid).encode()),
-        (Attachment, lambda attachment: attachment.context),
-        (Transcript, lambda transcript: transcript.context),
-        (TranscriptRevision, lambda revision: revision.context),
+        SealedColumns(Source, "wrapped_key", "key_id", lambda s: str(s.uuid).encode()),
+        SealedColumns(Attachment, "wrapped_key", "key_id", lambda a: a.context, ("ciphertext",)),
+        SealedColumns(Transcript, "wrapped_key", "key_id", lambda t: t.context, ("ciphertext",)),
+        SealedColumns(
+            TranscriptRevision, "wrapped_key", "key_id", lambda r: r.context, ("ciphertext",)
+        ),
+        SealedColumns(
+            ImportBatch,
+            "file_wrapped_key",
+            "file_key_id",
+            lambda b: b.file_context,
+            ("file_ciphertext", "results_ciphertext"),
+        ),
+        SealedColumns(
+            ImportBatch,
+            "results_wrapped_key",
+            "results_key_id",
+            lambda b: b.results_context,
+            ("file_ciphertext", "results_ciphertext"),
+        ),
     ]
 
 
@@ -86,27 +109,32 @@ def rotate_master_key(
     new_id = crypto.key_id(ring.next)
     done = batches = 0
     remaining = 0
-    for model, context_of in sealed_models():
-        pending = model.objects.filter(wrapped_key__isnull=False).exclude(key_id=new_id)
+    for sealed in sealed_models():
+        model = sealed.model
+        pending = model.objects.filter(**{f"{sealed.wrapped}__isnull": False}).exclude(
+            **{sealed.key_id: new_id}
+        )
         while max_batches is None or batches < max_batches:
             with transaction.atomic():
                 rows = list(
-                    pending.select_for_update()
-                    .order_by("pk")
-                    .defer(*_HEAVY.get(model, ()))[:batch_size]
+                    pending.select_for_update().order_by("pk").defer(*sealed.skip)[:batch_size]
                 )
                 if not rows:
                     break
                 for row in rows:
-                    context = context_of(row)
+                    context = sealed.context(row)
                     dek = crypto.unwrap_key(
-                        master=ring.master_for(row.key_id),
-                        wrapped=bytes(row.wrapped_key),
+                        master=ring.master_for(getattr(row, sealed.key_id)),
+                        wrapped=bytes(getattr(row, sealed.wrapped)),
                         context=context,
                     )
-                    row.wrapped_key = crypto.wrap_key(master=ring.next, dek=dek, context=context)
-                    row.key_id = new_id
-                model.objects.bulk_update(rows, ["wrapped_key", "key_id"])
+                    setattr(
+                        row,
+                        sealed.wrapped,
+                        crypto.wrap_key(master=ring.next, dek=dek, context=context),
+                    )
+                    setattr(row, sealed.key_id, new_id)
+                model.objects.bulk_update(rows, [sealed.wrapped, sealed.key_id])
             done += len(rows)
             batches += 1
             progress(f"Re-wrapped {done} data keys.")

@@ -180,9 +180,38 @@ def test_every_table_with_a_wrapped_data_key_is_rotated():
 
     from fieldwork.sources.rotation import sealed_models
 
-    sealed = {
-        model
+    wrapped = {
+        (model, field.name)
         for model in apps.get_models()
-        if any(field.name == "wrapped_key" for field in model._meta.get_fields())
+        for field in model._meta.get_fields()
+        if field.name.endswith("wrapped_key")
     }
-    assert sealed == {model for model, _context in sealed_models()}
+    assert len(wrapped) >= 6
+    assert wrapped == {(sealed.model, sealed.wrapped) for sealed in sealed_models()}
+
+
+@pytest.mark.django_db
+def test_rotation_keeps_import_files_and_results_readable(key_files, study_world):
+    from fieldwork.imports.services import ExportFile, batch_file, batch_results, import_preview
+    from fieldwork.instruments.services import instrument_version_publish
+
+    version = instrument_version_publish(
+        version=study_world.instrument_version, by=study_world.member(Role.STUDY_ADMIN)
+    )
+    content = b"age,meta/instanceID\n34,uuid:0d5c2c1e-8a51-4c46-9f35-2a4fb5d1c0aa\n"
+    batch = import_preview(
+        study=study_world.study,
+        by=study_world.member(Role.FIELD_RESEARCHER),
+        instrument_version=version,
+        files=[ExportFile("export.csv", content)],
+    )
+    results_before = batch_results(batch=batch)
+
+    call_command("rotate_master_key", batch_size=2, stdout=io.StringIO())
+
+    reset_keyring()
+    batch.refresh_from_db()
+    new_id = crypto.key_id(keyring().current)
+    assert batch.file_key_id == new_id and batch.results_key_id == new_id
+    assert batch_file(batch=batch) == content
+    assert batch_results(batch=batch) == results_before
