@@ -130,7 +130,11 @@ FIELDWORK_BLIND_INDEX_KEY_FILE = Path(
 # Collect splits a submission with bigger attachments over several POSTs), and the largest
 # single attachment kept (a long interview recording).
 FIELDWORK_OPENROSA_MAX_BYTES = env.int("FIELDWORK_OPENROSA_MAX_BYTES", default=50 * 1024 * 1024)
+# Uploads are never spooled to a temporary file in clear: they stay in memory until sealed,
+# up to this size per file (the largest upload any page or endpoint takes).
+FILE_UPLOAD_HANDLERS = ["fieldwork.core.uploads.InMemoryLimitedUploadHandler"]
 FIELDWORK_ATTACHMENT_MAX_BYTES = env.int("FIELDWORK_ATTACHMENT_MAX_BYTES", default=50 * 1024 * 1024)
+FIELDWORK_UPLOAD_MAX_BYTES = max(FIELDWORK_OPENROSA_MAX_BYTES, FIELDWORK_ATTACHMENT_MAX_BYTES)
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

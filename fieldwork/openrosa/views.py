@@ -236,11 +236,6 @@ def submission(request: HttpRequest, slug: str, token: str | None = None) -> Htt
         response = _stamp(HttpResponse(status=204))
         response["X-OpenRosa-Accept-Content-Length"] = str(max_submission_bytes())
         return response
-    if token is None and caller.device is None:
-        # Signed in through the browser (Web Forms): the session needs its CSRF token.
-        refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
-        if refused is not None:
-            return _message(403, _("The page's security token is missing or expired; reload it."))
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -251,6 +246,11 @@ def submission(request: HttpRequest, slug: str, token: str | None = None) -> Htt
             _("The submission is larger than the %(max)s MB this server accepts in one request.")
             % {"max": max_submission_bytes() // 1024 // 1024},
         )
+    if token is None and caller.device is None:
+        # Signed in through the browser (Web Forms): the session needs its CSRF token.
+        refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+        if refused is not None:
+            return _message(403, _("The page's security token is missing or expired; reload it."))
     xml_parts = request.FILES.getlist("xml_submission_file")
     if len(xml_parts) != 1:
         return _message(

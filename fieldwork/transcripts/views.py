@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import trigger_client_event
 
 from fieldwork.accounts.permissions import Perm, study_for
+from fieldwork.core.uploads import InMemoryLimitedUploadHandler
 from fieldwork.core.web import add_service_error, render_page, study_context
 from fieldwork.transcripts.content import TranscriptContent
 from fieldwork.transcripts.documents import (
@@ -40,7 +41,6 @@ from fieldwork.transcripts.selectors import (
     transcript_revisions,
 )
 from fieldwork.transcripts.services import TranscriptConflict, append_text, transcript_save
-from fieldwork.transcripts.uploads import InMemoryLimitedUploadHandler
 
 #: Seconds between two autosaves of a draft that changed.
 AUTOSAVE_SECONDS = 20
@@ -92,7 +92,7 @@ def transcript_detail(request, slug, interview_id):
 def transcript_edit(request, slug, interview_id):
     if request.method == "POST":
         # Before anything reads the body: the uploaded file stays in memory, never on disk.
-        request.upload_handlers = [InMemoryLimitedUploadHandler(request)]
+        request.upload_handlers = [InMemoryLimitedUploadHandler(request, limit=MAX_FILE_BYTES)]
     return _transcript_edit(request, slug, interview_id)
 
 

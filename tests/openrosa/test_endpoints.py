@@ -347,3 +347,16 @@ def test_a_file_over_the_limit_is_refused_with_the_limit(phone, tutorial, settin
     assert response.status_code == 413
     assert "big.jpg" in message(response) and "1 MB" in message(response)
     assert Interview.objects.count() == 0
+
+
+def test_a_large_file_never_touches_the_disk_in_clear(phone, tutorial):
+    from unittest import mock
+
+    recording = b"\xff\xd8" + b"a voice, a face " * 250_000  # 4 MB, over Django's 2.5 MB
+    with mock.patch(
+        "django.core.files.uploadedfile.tempfile.NamedTemporaryFile",
+        side_effect=AssertionError("an upload was spooled to a temporary file"),
+    ):
+        response = phone.send(_with_picture("big.jpg"), ("big.jpg", recording))
+    assert response.status_code == 201, message(response)
+    assert Attachment.objects.get().size == len(recording)

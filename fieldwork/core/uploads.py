@@ -1,22 +1,22 @@
-"""Receiving a transcript file without ever writing it to disk.
+"""Receiving uploads without ever writing them to disk.
 
 Django keeps an upload in memory only while the whole request is under 2.5 MB and otherwise
-spools it to a temporary file, where a transcript would sit in clear. The transcript page uses
-this handler instead: the file stays in memory, and reading stops as soon as it passes the
-size limit, so an oversized file costs neither memory nor disk."""
+spools it to a temporary file, where a recording, a photo, an export or a transcript would sit
+in clear. Fieldwork uses this handler for every request (FILE_UPLOAD_HANDLERS): files stay in
+memory until they are sealed, and reading stops as soon as one passes the limit, so an
+oversized file costs neither memory nor disk. The transcript page sets a smaller limit."""
 
 import io
 
+from django.conf import settings
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 
-from fieldwork.transcripts.documents import MAX_FILE_BYTES
-
 
 class InMemoryLimitedUploadHandler(FileUploadHandler):
-    def __init__(self, request=None, *, limit: int = MAX_FILE_BYTES):
+    def __init__(self, request=None, *, limit: int | None = None):
         super().__init__(request)
-        self.limit = limit
+        self.limit = limit if limit is not None else settings.FIELDWORK_UPLOAD_MAX_BYTES
         #: Names of files skipped for their size, for the form to say so.
         self.too_large: list[str] = []
         self.buffer: io.BytesIO | None = None
