@@ -6,6 +6,7 @@ Interviews are shown by their source's code only: nothing here reads an identity
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
@@ -395,7 +396,7 @@ class InterviewAttachmentApi(InterviewApi):
             attachment_open(attachment=attachment, by=request.user),
             content_type=attachment.content_type,
         )
-        response["Content-Disposition"] = f'attachment; filename="{attachment.name}"'
+        response["Content-Disposition"] = content_disposition_header(True, attachment.name)
         response["Cache-Control"] = "no-store"
         response["X-Content-Type-Options"] = "nosniff"
         return response

@@ -599,6 +599,32 @@ def interview_submit(*, interview: Interview, by) -> Interview:
     return interview
 
 
+def _check_approvable(interview: Interview) -> None:
+    """Approval needs the answers and, for a questionnaire about a source, the source (with
+    consent checked): an encrypted submission waits for its decryption first."""
+    current = InterviewVersion.objects.only(
+        "payload_format", "decrypted_at", "instrument_version_id"
+    ).get(pk=interview.current_version_id)
+    if (
+        current.payload_format == InterviewVersion.Format.OPENROSA_ENCRYPTED
+        and current.decrypted_at is None
+    ):
+        raise ServiceError(
+            {
+                "to": [
+                    _(
+                        "This interview is still encrypted: a study admin must decrypt it "
+                        "before it can be approved."
+                    )
+                ]
+            }
+        )
+    if interview.source_id is None and version_source_question(version=current.instrument_version):
+        raise ServiceError(
+            {"to": [_("This interview names no source yet, so it cannot be approved.")]}
+        )
+
+
 @transaction.atomic
 def interview_review(*, interview: Interview, by, to: str, comment: str = "") -> Interview:
     """Move an interview along the review states (see `ALLOWED`), with a comment."""
@@ -616,6 +642,8 @@ def interview_review(*, interview: Interview, by, to: str, comment: str = "") ->
                 ]
             }
         )
+    if to == InterviewStatus.APPROVED:
+        _check_approvable(interview)
     if to == InterviewStatus.HAS_ISSUES and not comment:
         raise ServiceError(
             {"comment": [_("Say what the issues are, so that the field researcher can fix them.")]}

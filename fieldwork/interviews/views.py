@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import translation
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -271,7 +272,7 @@ def interview_attachment_view(request, slug, interview_id, version_number, filen
         attachment_open(attachment=attachment, by=request.user),
         content_type=attachment.content_type,
     )
-    response["Content-Disposition"] = f'attachment; filename="{attachment.name}"'
+    response["Content-Disposition"] = content_disposition_header(True, attachment.name)
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

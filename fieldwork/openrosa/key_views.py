@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from fieldwork.accounts.permissions import Perm, study_for
@@ -104,6 +105,7 @@ def form_keys_view(request, slug):
     return _page(request, study)
 
 
+@sensitive_post_parameters("generate-passphrase", "generate-passphrase_again")
 @login_required
 @require_POST
 def form_key_generate_view(request, slug):
@@ -128,6 +130,9 @@ def form_key_generate_view(request, slug):
     return _page(request, study, generate_form=form)
 
 
+@sensitive_post_parameters(
+    "upload-passphrase", "upload-passphrase_again", "upload-key_file_password"
+)
 @login_required
 @require_POST
 def form_key_upload_view(request, slug):
@@ -158,6 +163,7 @@ def form_key_upload_view(request, slug):
     return _page(request, study, upload_form=form)
 
 
+@sensitive_post_parameters("decrypt-passphrase")
 @login_required
 @require_POST
 def submissions_decrypt_view(request, slug):

@@ -27,6 +27,7 @@ from fieldwork.instruments.models import Instrument, InstrumentVersion, Question
 from fieldwork.instruments.selectors import version_source_question
 from fieldwork.interviews.models import Attachment, Interview, InterviewVersion
 from fieldwork.interviews.services import interview_decrypted, interview_edit, interview_record
+from fieldwork.openrosa import odk_crypto
 from fieldwork.openrosa.models import Device, token_digest
 from fieldwork.openrosa.submission import (
     BINARY_TYPES,
@@ -62,6 +63,13 @@ ATTACHMENT_TYPES: dict[str, str] = {
     ".csv": "text/csv",
     ".txt": "text/plain",
     ".geojson": "application/geo+json",
+    ".mov": "video/quicktime",
+    ".3ga": "audio/3gpp",
+    ".flac": "audio/flac",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
     ".xml": "application/xml",
     ".enc": "application/octet-stream",
 }
@@ -199,9 +207,12 @@ class _Refused(Exception):
         self.message = message
 
 
-def _check_files(files: list[SubmissionFile]) -> None:
+def _check_files(files: list[SubmissionFile], expected: list[str]) -> None:
+    """The size and type limits, on the files the submission names (others are ignored)."""
     limit = settings.FIELDWORK_ATTACHMENT_MAX_BYTES
     for part in files:
+        if part.name not in expected:
+            continue
         suffix = PurePosixPath(part.name).suffix.lower()
         if suffix not in ATTACHMENT_TYPES:
             raise _Refused(
@@ -351,9 +362,24 @@ def submission_receive(
 
 @transaction.atomic
 def _receive(*, study, by, xml, files, device) -> SubmissionOutcome:
-    _check_files(files)
     head = parse_submission(xml)  # form and version first: they say how to read the rest
     version, notes = _version_for(study=study, parsed=head)
+    if head.encrypted:
+        try:
+            # As the decryption run will read it: an envelope it could never open is
+            # refused now, while the phone still has the submission.
+            odk_crypto.parse_envelope(xml)
+        except odk_crypto.OdkCryptoError as exc:
+            raise _Refused(400, str(exc)) from None
+    elif (version.form_settings or {}).get("public_key"):
+        raise _Refused(
+            400,
+            _(
+                "The form “%(form)s” is encrypted, but this submission is not: send it from "
+                "ODK Collect with the form as published, which encrypts it on the phone."
+            )
+            % {"form": head.form_id},
+        )
     repeats, binaries = _repeat_and_binary_paths(version)
     parsed = head if head.encrypted else parse_submission(xml, repeats=repeats)
     instance_id = _instance_uuid(parsed.instance_id)
@@ -361,6 +387,7 @@ def _receive(*, study, by, xml, files, device) -> SubmissionOutcome:
         expected = list(parsed.encrypted_files)
     else:
         expected = referenced_files(parsed.answers, binaries)
+    _check_files(files, expected)
     common = {
         "by": by,
         "raw_payload": xml,
@@ -454,6 +481,9 @@ def _edit(*, study, by, version, parsed, instance_id, common):
         .filter(study=study, instance_id=_instance_uuid(parsed.deprecated_id))
         .first()
     )
+    if replaced is not None and not _may_edit(user=by, interview=replaced.interview):
+        # As if unknown: a field researcher learns nothing of another's interviews.
+        replaced = None
     if replaced is None:
         raise _Refused(
             404,
@@ -461,11 +491,6 @@ def _edit(*, study, by, version, parsed, instance_id, common):
             % {"id": parsed.deprecated_id},
         )
     interview = replaced.interview
-    if not _may_edit(user=by, interview=interview):
-        raise _Refused(
-            403,
-            _("Only the field researcher who recorded this interview, or a reviewer, may edit it."),
-        )
     return interview_edit(
         interview=interview,
         instance_id=instance_id,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
-from django.utils.http import http_date
+from django.utils.http import content_disposition_header, http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -222,7 +222,8 @@ def form_media(
     if media is None:
         return _message(404, _("This form has no file “%(name)s”.") % {"name": filename})
     response = HttpResponse(bytes(media.content), content_type=media.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{media.filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, media.filename)
+    response["X-Content-Type-Options"] = "nosniff"
     return _stamp(response)
 
 

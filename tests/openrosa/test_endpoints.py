@@ -360,3 +360,62 @@ def test_a_large_file_never_touches_the_disk_in_clear(phone, tutorial):
         response = phone.send(_with_picture("big.jpg"), ("big.jpg", recording))
     assert response.status_code == 201, message(response)
     assert Attachment.objects.get().size == len(recording)
+
+
+# --- Encrypted forms ------------------------------------------------------------------------
+
+
+def test_a_clear_submission_to_an_encrypted_form_is_refused(phone, study_world):
+    publish(study_world, "onadata/tutorial_encrypted.xlsx")
+    body = b"""<tutorial_encrypted id="tutorial_encrypted"><name>Awa</name>
+    <meta><instanceID>uuid:3d3e5b52-4c1f-4f43-9d2f-1a2b3c4d5e6f</instanceID></meta>
+    </tutorial_encrypted>"""
+    response = phone.send(body)
+    assert response.status_code == 400
+    assert "encrypted" in message(response)
+    assert Interview.objects.count() == 0
+
+
+def test_an_envelope_that_could_never_be_decrypted_is_refused(phone, study_world):
+    publish(study_world, "onadata/tutorial_encrypted.xlsx")
+    envelope = submission("onadata_tutorial_encrypted/submission.xml")
+    broken = re.sub(
+        rb"<base64EncryptedElementSignature>[^<]*</base64EncryptedElementSignature>", b"", envelope
+    )
+    assert broken != envelope
+    response = phone.send(broken)
+    assert response.status_code == 400
+    assert Interview.objects.count() == 0
+
+
+def test_an_encrypted_interview_cannot_be_approved_before_it_is_decrypted(phone, study_world):
+    from fieldwork.core.errors import ServiceError
+    from fieldwork.interviews.services import interview_review
+
+    publish(study_world, "onadata/tutorial_encrypted.xlsx")
+    assert phone.send(submission("onadata_tutorial_encrypted/submission.xml")).status_code == 201
+    interview = Interview.objects.get()
+    with pytest.raises(ServiceError, match="still encrypted"):
+        interview_review(interview=interview, by=study_world.member(Role.SUPERVISOR), to="approved")
+
+
+def test_a_researcher_cannot_edit_another_s_interview_nor_learn_it_exists(
+    phone, tutorial, study_world
+):
+    from fieldwork.openrosa.services import device_create
+
+    assert phone.send(submission(W_UUID)).status_code == 201
+    other = study_world.member(Role.SUPERVISOR)
+    # a second field researcher's phone
+    from tests.factories import MembershipFactory
+
+    colleague = MembershipFactory(
+        study=study_world.study, role=Role.FIELD_RESEARCHER, user__username="moussa"
+    ).user
+    _device, token = device_create(
+        study=study_world.study, by=other, researcher=colleague, label="Moussa's phone"
+    )
+    edit = submission("onadata_tutorial/tutorial_2012-06-27_11-27-53_w_uuid_edited.xml")
+    response = phone.send(edit, url=f"/openrosa/key/{token}/{study_world.study.slug}/submission")
+    assert response.status_code == 404
+    assert InterviewVersion.objects.count() == 1
