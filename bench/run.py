@@ -2,17 +2,21 @@
 
 Creates a scratch database (dropped and re-created), migrates it, generates fresh keys into a
 temporary FIELDWORK_VAR_DIR, runs the benchmarks in `bench/sources_bench.py`,
-`bench/instruments_bench.py` and `bench/queue_bench.py` and prints each figure beside its
-target as it is measured.
+`bench/instruments_bench.py`, `bench/queue_bench.py` and `bench/openrosa_bench.py` (OpenRosa
+submissions to gunicorn from a second process) and prints each figure beside its target as it
+is measured.
 Exits 0 even when a target is missed (the output says MISS); exits 2 when PostgreSQL or
 psycopg is not there.
 
     --database-url   postgres://user@host:port/name  (or env BENCH_DATABASE_URL); the name must
                      contain "bench", since the database is dropped
-    --quick          smaller sizes, for a smoke run (10,000 interviews, 50 requests each)
-    --profile        also print a cProfile of the source_create loop
+    --quick          smaller sizes, for a smoke run (10,000 interviews, 50 requests each,
+                     OpenRosa load for 10 s, floor 5 s, one gunicorn setting)
+    --seconds        the OpenRosa load window (60 s; the floor's is a third of it, ≥ 5 s)
+    --clients        concurrent client connections of the OpenRosa load generator (8)
+    --profile        also print a cProfile of the source_create loop and of OpenRosa submissions
     --keep           leave the scratch database for inspection
-    --only           sources | instruments | queue: run one of the benchmarks
+    --only           sources | instruments | queue | openrosa: run one of the benchmarks
 """
 
 import argparse
@@ -49,16 +53,26 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--requests", type=int, default=200, help="requests per queue figure (bench 4)"
     )
+    parser.add_argument(
+        "--seconds", type=float, default=None, help="OpenRosa load window, s (60; quick: 10)"
+    )
+    parser.add_argument(
+        "--clients", type=int, default=8, help="OpenRosa load generator's connections"
+    )
     parser.add_argument("--quick", action="store_true", help="smaller sizes: a smoke run")
-    parser.add_argument("--profile", action="store_true", help="cProfile the service loop")
+    parser.add_argument("--profile", action="store_true", help="cProfile the service loops")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument(
-        "--only", choices=("sources", "instruments", "queue"), help="run one of the benchmarks"
+        "--only",
+        choices=("sources", "instruments", "queue", "openrosa"),
+        help="run one of the benchmarks",
     )
     args = parser.parse_args()
     if args.quick:
         args.sources, args.population, args.lookups = 1_000, 10_000, 200
         args.interviews, args.requests = 10_000, 50
+    if args.seconds is None:
+        args.seconds = 10.0 if args.quick else 60.0
     return args
 
 
@@ -143,7 +157,7 @@ def main() -> None:
         from django.core.management import call_command
         from django.db import connections
 
-        from bench import instruments_bench, queue_bench, sources_bench
+        from bench import instruments_bench, openrosa_bench, queue_bench, sources_bench
 
         call_command("migrate", verbosity=0)
         try:
@@ -160,6 +174,19 @@ def main() -> None:
                 print()
             if args.only in (None, "queue"):
                 queue_bench.run(interviews=args.interviews, requests=args.requests)
+                print()
+            if args.only in (None, "openrosa"):
+                openrosa_bench.run(
+                    seconds=args.seconds,
+                    floor_seconds=max(5.0, args.seconds / 3),
+                    clients=args.clients,
+                    settings=(
+                        openrosa_bench.SERVER_SETTINGS[:1]
+                        if args.quick
+                        else openrosa_bench.SERVER_SETTINGS
+                    ),
+                    profile=args.profile,
+                )
         finally:
             connections.close_all()
     finally:
