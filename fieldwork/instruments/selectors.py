@@ -1,6 +1,7 @@
 """Reads about instruments: querysets filtered to one study, and the way back from rows to
 the plain specs the pure modules take."""
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -59,11 +60,7 @@ SOURCE_QUESTION = "source_code"
 
 def version_source_question(*, version: InstrumentVersion) -> str | None:
     """The path of the version's `source_code` question (outside repeats), or None."""
-    return (
-        Question.objects.filter(version=version, name=SOURCE_QUESTION, repeat_path="")
-        .values_list("path", flat=True)
-        .first()
-    )
+    return version_form(version=version).source_question
 
 
 def questions_to_specs(questions: Iterable[Question]) -> list[QuestionSpec]:
@@ -100,6 +97,62 @@ def choices_to_specs(choices: Iterable[Choice]) -> list[ChoiceSpec]:
         ChoiceSpec(list_name=c.list_name, name=c.name, labels=c.labels, extra=c.extra)
         for c in choices
     ]
+
+
+@dataclass(frozen=True)
+class VersionForm:
+    """What checking and reading a submission needs of a version, as plain specs."""
+
+    questions: tuple[QuestionSpec, ...]
+    choices: tuple[ChoiceSpec, ...]
+    #: The `source_code` question's path (outside repeats), or None.
+    source_question: str | None
+    #: The `start` metadata's path (outside repeats), or None.
+    start_question: str | None
+
+    def paths(self, types: Iterable[str]) -> list[str]:
+        wanted = frozenset(types)
+        return [q.path for q in self.questions if q.type in wanted]
+
+
+#: Versions' forms by (pk, XForm md5), most recently used last. What validation reads of a
+#: version never changes after upload (only disclosure roles are edited later, and checks do
+#: not read them), so each process keeps a few instead of reading hundreds of rows per
+#: submission (make bench: openrosa). The md5 in the key keeps a reused pk from matching.
+_FORMS: "OrderedDict[tuple[int, str], VersionForm]" = OrderedDict()
+_FORMS_KEPT = 32
+
+
+def version_form(*, version: InstrumentVersion) -> VersionForm:
+    key = (version.pk, version.xform_md5)
+    form = _FORMS.get(key)
+    if form is not None:
+        _FORMS.move_to_end(key)
+        return form
+    questions = tuple(questions_to_specs(version_questions(version=version)))
+
+    def top_level(name: str | None = None, kind: str | None = None) -> str | None:
+        return next(
+            (
+                q.path
+                for q in questions
+                if not q.repeat_path
+                and (name is None or q.name == name)
+                and (kind is None or q.type == kind)
+            ),
+            None,
+        )
+
+    form = VersionForm(
+        questions=questions,
+        choices=tuple(choices_to_specs(version_choices(version=version))),
+        source_question=top_level(name=SOURCE_QUESTION),
+        start_question=top_level(kind="start"),
+    )
+    _FORMS[key] = form
+    while len(_FORMS) > _FORMS_KEPT:
+        _FORMS.popitem(last=False)
+    return form
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,7 @@ from fieldwork.instruments.answers import validate_answers
 from fieldwork.instruments.models import InstrumentVersion
 from fieldwork.instruments.selectors import (
     SOURCE_QUESTION,
-    choices_to_specs,
-    questions_to_specs,
-    version_choices,
-    version_questions,
+    version_form,
     version_source_question,
 )
 from fieldwork.interviews.models import (
@@ -177,9 +174,10 @@ def _clean_answers(
     kept as sent, unchecked, with the problems beside them for the reviewer."""
     if not isinstance(answers, dict):
         raise ServiceError({"answers": [_("The answers must be a set of named values.")]})
+    form = version_form(version=version)
     check = validate_answers(
-        questions=questions_to_specs(version_questions(version=version)),
-        choices=choices_to_specs(version_choices(version=version)),
+        questions=form.questions,
+        choices=form.choices,
         answers=answers,
         today=today,
         language=language or None,

@@ -23,8 +23,8 @@ from django.utils.translation import ngettext
 from fieldwork.accounts.permissions import Perm, has_perm
 from fieldwork.audit.services import audit_record
 from fieldwork.core.errors import ServiceError
-from fieldwork.instruments.models import Instrument, InstrumentVersion, Question
-from fieldwork.instruments.selectors import version_source_question
+from fieldwork.instruments.models import Instrument, InstrumentVersion
+from fieldwork.instruments.selectors import version_form, version_source_question
 from fieldwork.interviews.models import Attachment, Interview, InterviewVersion
 from fieldwork.interviews.services import interview_decrypted, interview_edit, interview_record
 from fieldwork.openrosa import odk_crypto
@@ -183,6 +183,7 @@ def _version_for(*, study, parsed: ParsedSubmission) -> tuple[InstrumentVersion,
     )
     version = versions.filter(version=parsed.version).first()
     if version is not None:
+        version.instrument = instrument
         return version, []
     published = versions.filter(status=InstrumentVersion.Status.PUBLISHED).first()
     if published is None:
@@ -197,6 +198,7 @@ def _version_for(*, study, parsed: ParsedSubmission) -> tuple[InstrumentVersion,
             "The submission was made with version %(sent)s, which this study never published; "
             "it was checked against version %(v)s."
         )
+    published.instrument = instrument
     return published, [note % {"v": published.version, "sent": parsed.version}]
 
 
@@ -236,10 +238,8 @@ def _check_files(files: list[SubmissionFile], expected: list[str]) -> None:
 
 
 def _repeat_and_binary_paths(version: InstrumentVersion) -> tuple[list[str], list[str]]:
-    rows = Question.objects.filter(version=version).values_list("path", "type")
-    repeats = [path for path, kind in rows if kind == "repeat"]
-    binaries = [path for path, kind in rows if kind in BINARY_TYPES]
-    return repeats, binaries
+    form = version_form(version=version)
+    return form.paths(["repeat"]), form.paths(BINARY_TYPES)
 
 
 def _lookup(answers: dict, path: str) -> str:
@@ -284,11 +284,7 @@ def _source_for(*, study, version: InstrumentVersion, answers: dict) -> Source |
 
 def _conducted_at(*, version: InstrumentVersion, answers: dict) -> dt.datetime | None:
     """When the interview began: the form's `start` metadata, if it has one."""
-    path = (
-        Question.objects.filter(version=version, type="start", repeat_path="")
-        .values_list("path", flat=True)
-        .first()
-    )
+    path = version_form(version=version).start_question
     if path is None:
         return None
     try:
