@@ -27,6 +27,7 @@ from fieldwork.interviews.selectors import (
     interview_list,
     interview_review_history,
     interview_versions,
+    version_content,
 )
 from fieldwork.interviews.services import (
     attachment_open,
@@ -127,8 +128,7 @@ class InterviewVersionOutputSerializer(serializers.Serializer):
         help_text=gettext_lazy("The phone's name, for a version a device token sent."),
     )
     device_id = serializers.CharField(help_text=gettext_lazy("The phone's own deviceID."))
-    problems = serializers.ListField(
-        child=serializers.CharField(),
+    problems = serializers.SerializerMethodField(
         help_text=gettext_lazy(
             "What the server check found in answers a phone had already finalized (kept as sent)."
         ),
@@ -138,6 +138,9 @@ class InterviewVersionOutputSerializer(serializers.Serializer):
     missing_attachments = serializers.SerializerMethodField(
         help_text=gettext_lazy("Files the submission names that have not arrived yet.")
     )
+
+    def get_problems(self, version) -> list[str]:
+        return version_content(version)[1]
 
     def get_awaiting_decryption(self, version) -> bool:
         return (
@@ -165,12 +168,15 @@ class ReviewEventOutputSerializer(serializers.Serializer):
 
 
 class InterviewDetailOutputSerializer(InterviewOutputSerializer):
-    answers = serializers.DictField(
-        source="current_version.answers",
-        help_text=gettext_lazy("The current version's answers, as validation kept them."),
+    answers = serializers.SerializerMethodField(
+        help_text=gettext_lazy("The current version's answers, as validation kept them.")
     )
     versions = serializers.SerializerMethodField()
     review_history = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DictField())
+    def get_answers(self, interview) -> dict:
+        return version_content(interview.current_version)[0]
 
     @extend_schema_field(InterviewVersionOutputSerializer(many=True))
     def get_versions(self, interview):

@@ -127,8 +127,13 @@ class InterviewVersion(models.Model):
     # File names the submission refers to (media questions; for an encrypted submission its
     # `.enc` files); those not yet received come in a later POST of the same instance.
     expected_attachments = models.JSONField(default=list, blank=True)
-    # An encrypted submission is stored as its envelope until a study admin decrypts it.
+    # An encrypted submission is stored as its envelope until a study admin decrypts it;
+    # then its answers are kept sealed here (never in clear in `answers`), under a data key
+    # wrapped by the master key: a copy of the database does not read them.
     decrypted_at = models.DateTimeField(null=True, blank=True)
+    answers_ciphertext = models.BinaryField(null=True, blank=True)
+    answers_wrapped_key = models.BinaryField(null=True, blank=True)
+    answers_key_id = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["interview_id", "number"]
@@ -149,6 +154,10 @@ class InterviewVersion(models.Model):
         if not self._state.adding:
             raise RuntimeError("Interview versions are never changed; submit an edit instead.")
         super().save(*args, **kwargs)
+
+    @property
+    def answers_context(self) -> bytes:
+        return f"answers|{self.pk}".encode()
 
     @property
     def received_names(self) -> set[str]:

@@ -2,6 +2,7 @@
 interviews they recorded; coders, supervisors and study admins all of the study's."""
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +17,7 @@ from fieldwork.interviews.models import (
     InterviewVersion,
     ReviewEvent,
 )
+from fieldwork.sources.blobs import open_blob
 
 
 def can_review(user, interview) -> bool:
@@ -148,3 +150,19 @@ def interview_version_diff(
         for p in paths
         if p not in before or p not in after or before[p] != after[p]
     ]
+
+
+def version_content(version: InterviewVersion) -> tuple[dict, list[str]]:
+    """A version's answers and the server check's findings: as stored, or for a decrypted
+    submission opened from their seal."""
+    if version.answers_ciphertext is None:
+        return version.answers, version.problems
+    document = json.loads(
+        open_blob(
+            ciphertext=version.answers_ciphertext,
+            wrapped_key=version.answers_wrapped_key,
+            key_id=version.answers_key_id,
+            context=version.answers_context,
+        )
+    )
+    return document["answers"], [*version.problems, *document["problems"]]

@@ -36,6 +36,7 @@ from fieldwork.interviews.models import (
     ReviewEvent,
     SubmissionConflict,
 )
+from fieldwork.sources.blobs import open_blob, seal_blob
 from fieldwork.sources.services import consent_require_participation
 
 Outcome = Literal["created", "duplicate", "conflict"]
@@ -378,8 +379,6 @@ def interview_record(
 def attachment_open(*, attachment: Attachment, by) -> bytes:
     """A sealed file's bytes, for someone who may see the interview. Audited: a voice or a
     face leaves the server."""
-    from fieldwork.sources.blobs import open_blob
-
     content = open_blob(
         ciphertext=attachment.ciphertext,
         wrapped_key=attachment.wrapped_key,
@@ -422,18 +421,26 @@ def interview_decrypted(
     cleaned, problems = _clean_answers(
         version=version.instrument_version, answers=answers, today=today, strict=False
     )
-    problems = [*version.problems, *problems]
     expected = [
         *version.expected_attachments,
         *[f for f in files if f not in version.expected_attachments],
     ]
     now = timezone.now()
-    # The version stays immutable for everything a phone sent; decryption only fills in
-    # what the envelope hid, once.
-    InterviewVersion.objects.filter(pk=version.pk, decrypted_at__isnull=True).update(
-        answers=cleaned, problems=problems, expected_attachments=expected, decrypted_at=now
+    # What the envelope hid stays sealed: the answers, and the check's findings (they quote
+    # answers). The version stays immutable for everything a phone sent; this fills in, once.
+    sealed = seal_blob(
+        data=json.dumps({"answers": cleaned, "problems": problems}, ensure_ascii=False).encode(),
+        context=version.answers_context,
     )
-    version.answers, version.problems = cleaned, problems
+    InterviewVersion.objects.filter(pk=version.pk, decrypted_at__isnull=True).update(
+        answers_ciphertext=sealed.ciphertext,
+        answers_wrapped_key=sealed.wrapped_key,
+        answers_key_id=sealed.key_id,
+        expected_attachments=expected,
+        decrypted_at=now,
+    )
+    version.answers_ciphertext = sealed.ciphertext
+    version.answers_wrapped_key, version.answers_key_id = sealed.wrapped_key, sealed.key_id
     version.expected_attachments, version.decrypted_at = expected, now
     interview = version.interview
     changed = []

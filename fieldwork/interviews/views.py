@@ -33,6 +33,7 @@ from fieldwork.interviews.selectors import (
     interview_review_history,
     interview_version_diff,
     interview_versions,
+    version_content,
 )
 from fieldwork.interviews.services import (
     ALLOWED,
@@ -163,11 +164,14 @@ def _detail_context(request, study, interview, *, review_form=None, comment_form
     versions = list(interview_versions(interview))
     label, show = _labeller(versions)
     current = next((v for v in versions if v.pk == interview.current_version_id), None)
-    answers = []
+    # Decrypted submissions' answers open from their seal, once per version.
+    contents = {version.pk: version_content(version) for version in versions}
+    answers, problems = [], []
     if current is not None:
+        current_answers, problems = contents[current.pk]
         answers = [
             (path, label(current, path), show(current, path, value))
-            for path, value in flatten_answers(current.answers).items()
+            for path, value in flatten_answers(current_answers).items()
         ]
     history = []
     for previous, version in zip([None, *versions], versions, strict=False):
@@ -175,7 +179,9 @@ def _detail_context(request, study, interview, *, review_form=None, comment_form
         if previous is not None:
             diff = [
                 (label(version, path), show(previous, path, old), show(version, path, new))
-                for path, old, new in interview_version_diff(previous.answers, version.answers)
+                for path, old, new in interview_version_diff(
+                    contents[previous.pk][0], contents[version.pk][0]
+                )
             ]
         history.append((version, diff))
     reviewer = can_review(request.user, interview)
@@ -190,6 +196,7 @@ def _detail_context(request, study, interview, *, review_form=None, comment_form
         interview=interview,
         current=current,
         answers=answers,
+        problems=problems,
         history=history,
         events=interview_review_history(interview),
         can_review=reviewer,

@@ -37,7 +37,7 @@ def sealed_models() -> list[SealedColumns]:
     (tests/sources/test_keys.py checks that every column ending in `wrapped_key` is
     listed)."""
     from fieldwork.imports.models import ImportBatch
-    from fieldwork.interviews.models import Attachment
+    from fieldwork.interviews.models import Attachment, InterviewVersion
     from fieldwork.transcripts.models import Transcript, TranscriptRevision
 
     return [
@@ -46,6 +46,13 @@ def sealed_models() -> list[SealedColumns]:
         SealedColumns(Transcript, "wrapped_key", "key_id", lambda t: t.context, ("ciphertext",)),
         SealedColumns(
             TranscriptRevision, "wrapped_key", "key_id", lambda r: r.context, ("ciphertext",)
+        ),
+        SealedColumns(
+            InterviewVersion,
+            "answers_wrapped_key",
+            "answers_key_id",
+            lambda v: v.answers_context,
+            ("answers_ciphertext", "raw_payload", "answers"),
         ),
         SealedColumns(
             ImportBatch,

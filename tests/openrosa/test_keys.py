@@ -30,6 +30,7 @@ from fieldwork.interviews.models import (
     InterviewVersion,
     attachment_context,
 )
+from fieldwork.interviews.selectors import version_content
 from fieldwork.openrosa import keys, odk_crypto
 from fieldwork.openrosa.models import StudyFormKey
 from fieldwork.sources.blobs import seal_blob
@@ -736,8 +737,12 @@ def test_a_phone_sends_encrypted_and_the_admin_decrypts_it_from_the_page(
     assert PASSPHRASE not in page
     version.refresh_from_db()
     assert version.decrypted_at is not None
-    assert version.answers["name"] == expected["name"]
-    assert version.answers["meta"]["instanceID"] == expected["meta-instanceID"]
+    answers, _problems = version_content(version)
+    assert answers["name"] == expected["name"]
+    assert answers["meta"]["instanceID"] == expected["meta-instanceID"]
+    # opened only from their seal: the database row holds no answer in clear
+    assert version.answers == {}
+    assert expected["name"].encode() not in bytes(version.answers_ciphertext)
     assert _actions(study_world)[-2:] == ["openrosa.key_unlocked", "openrosa.decryption_run"]
     unlocked = AuditEvent.objects.get(action="openrosa.key_unlocked")
     decrypted = AuditEvent.objects.get(action="interview.decrypted")
