@@ -4,6 +4,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django.utils.http import content_disposition_header
 
 from fieldwork.accounts.models import Role
 from fieldwork.accounts.permissions import perms_for, study_role
@@ -53,4 +54,15 @@ def render_page(
     response = render(request, name, context, status=status)
     if partial:
         patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def file_download(content: bytes, *, filename: str, content_type: str, private: bool = True):
+    """A file to save, never to render: its name quoted safely, no type sniffing, and (for
+    sensitive files) kept out of every cache."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    if private:
+        response["Cache-Control"] = "no-store"
     return response

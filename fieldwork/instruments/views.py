@@ -4,16 +4,15 @@ review, downloads. Each view: access helper, form, service or selector."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import translation
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from fieldwork.accounts.permissions import Perm, study_for
-from fieldwork.core.web import add_service_error, study_context
+from fieldwork.core.web import add_service_error, file_download, study_context
 from fieldwork.instruments import forms
 from fieldwork.instruments.models import InstrumentVersion
 from fieldwork.instruments.selectors import (
@@ -243,19 +242,17 @@ def version_disclosure(request, slug, version_id):
     return render(request, "instruments/disclosure.html", ctx)
 
 
-def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
-
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
-
-
 @login_required
 @require_GET
 def version_xform(request, slug, version_id):
     study = study_for(request.user, slug, need=Perm.INSTRUMENT_VIEW)
     version = _version_or_404(study, version_id)
-    response = HttpResponse(version.xform_xml, content_type="application/xml; charset=utf-8")
-    return _attachment(response, f"{version.instrument.form_id}-{version.version}.xml")
+    return file_download(
+        version.xform_xml.encode(),
+        filename=f"{version.instrument.form_id}-{version.version}.xml",
+        content_type="application/xml; charset=utf-8",
+        private=False,
+    )
 
 
 @login_required
@@ -264,8 +261,9 @@ def version_xlsform(request, slug, version_id):
     study = study_for(request.user, slug, need=Perm.INSTRUMENT_VIEW)
     version = _version_or_404(study, version_id)
     extension = version.original_filename.rsplit(".", 1)[-1].lower()
-    response = HttpResponse(
+    return file_download(
         bytes(version.original_file),
+        filename=version.original_filename,
         content_type=MEDIA_TYPES.get(extension, "application/octet-stream"),
+        private=False,
     )
-    return _attachment(response, version.original_filename)

@@ -4,9 +4,8 @@ with its versions and review history, review and comment.
 Interviews are shown by their source's code only: nothing here reads an identity."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
@@ -18,6 +17,7 @@ from rest_framework.response import Response
 
 from fieldwork.accounts.permissions import Perm
 from fieldwork.core.api import StudyObjectField, StudyScopedApi
+from fieldwork.core.web import file_download
 from fieldwork.instruments.models import InstrumentVersion
 from fieldwork.interviews.filters import InterviewFilter
 from fieldwork.interviews.models import Interview, InterviewStatus, InterviewVersion
@@ -398,11 +398,8 @@ class InterviewAttachmentApi(InterviewApi):
         attachment = interview_attachment(interview, number=version_number, name=filename)
         if attachment is None:
             raise Http404
-        response = HttpResponse(
+        return file_download(
             attachment_open(attachment=attachment, by=request.user),
+            filename=attachment.name,
             content_type=attachment.content_type,
         )
-        response["Content-Disposition"] = content_disposition_header(True, attachment.name)
-        response["Cache-Control"] = "no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response

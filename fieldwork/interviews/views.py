@@ -10,16 +10,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import translation
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fieldwork.accounts.models import Membership
 from fieldwork.accounts.permissions import Perm, has_perm, study_for
-from fieldwork.core.web import add_service_error, render_page, study_context
+from fieldwork.core.web import add_service_error, file_download, render_page, study_context
 from fieldwork.instruments.selectors import instrument_list, version_choices, version_questions
 from fieldwork.instruments.xlsform import pick_text
 from fieldwork.interviews import forms
@@ -275,11 +274,8 @@ def interview_attachment_view(request, slug, interview_id, version_number, filen
     attachment = interview_attachment(interview, number=version_number, name=filename)
     if attachment is None:
         raise Http404
-    response = HttpResponse(
+    return file_download(
         attachment_open(attachment=attachment, by=request.user),
+        filename=attachment.name,
         content_type=attachment.content_type,
     )
-    response["Content-Disposition"] = content_disposition_header(True, attachment.name)
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

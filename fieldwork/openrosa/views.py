@@ -12,18 +12,19 @@ Every response carries `X-OpenRosa-Version: 1.0`; every request must (400 otherw
 
 import base64
 import binascii
+import functools
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
-from django.utils.http import content_disposition_header, http_date
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
 from lxml import etree
 
 from fieldwork.accounts.permissions import Perm, has_perm, study_role
+from fieldwork.core.web import file_download
 from fieldwork.openrosa.models import Device, token_digest
 from fieldwork.openrosa.selectors import (
     form_media_get,
@@ -63,6 +64,25 @@ def _message(status: int, message: str, *, nature: str = "error") -> HttpRespons
     return _stamp(
         HttpResponse(openrosa_response(message, nature=nature), status=status, content_type=XML)
     )
+
+
+def _endpoint(*methods: str):
+    """An OpenRosa view: CSRF is checked in the view (only browser sessions need it), other
+    methods answer 405, and every response, errors included, says X-OpenRosa-Version."""
+
+    def decorate(view):
+        @csrf_exempt
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method not in methods:
+                response = HttpResponseNotAllowed(methods)
+            else:
+                response = view(request, *args, **kwargs)
+            return _stamp(response)
+
+        return wrapped
+
+    return decorate
 
 
 def _challenge(study_slug: str) -> HttpResponse:
@@ -146,8 +166,7 @@ def _xml(root: etree._Element) -> HttpResponse:
     return _stamp(HttpResponse(body, content_type=XML))
 
 
-@csrf_exempt
-@require_http_methods(["GET", "HEAD"])
+@_endpoint("GET", "HEAD")
 def form_list(request: HttpRequest, slug: str, token: str | None = None) -> HttpResponse:
     caller = _caller(request, slug, token)
     if isinstance(caller, HttpResponse):
@@ -173,8 +192,7 @@ def form_list(request: HttpRequest, slug: str, token: str | None = None) -> Http
     return _xml(root)
 
 
-@csrf_exempt
-@require_http_methods(["GET", "HEAD"])
+@_endpoint("GET", "HEAD")
 def form_download(
     request: HttpRequest, slug: str, xform_id: str, token: str | None = None
 ) -> HttpResponse:
@@ -187,8 +205,7 @@ def form_download(
     return _stamp(HttpResponse(version.xform_xml.encode("utf-8"), content_type=XML))
 
 
-@csrf_exempt
-@require_http_methods(["GET", "HEAD"])
+@_endpoint("GET", "HEAD")
 def form_manifest(
     request: HttpRequest, slug: str, xform_id: str, token: str | None = None
 ) -> HttpResponse:
@@ -209,8 +226,7 @@ def form_manifest(
     return _xml(root)
 
 
-@csrf_exempt
-@require_http_methods(["GET", "HEAD"])
+@_endpoint("GET", "HEAD")
 def form_media(
     request: HttpRequest, slug: str, xform_id: str, filename: str, token: str | None = None
 ) -> HttpResponse:
@@ -221,14 +237,15 @@ def form_media(
     media = form_media_get(version=version, filename=filename) if version else None
     if media is None:
         return _message(404, _("This form has no file “%(name)s”.") % {"name": filename})
-    response = HttpResponse(bytes(media.content), content_type=media.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, media.filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    return _stamp(response)
+    return file_download(
+        bytes(media.content),
+        filename=media.filename,
+        content_type=media.content_type,
+        private=False,
+    )
 
 
-@csrf_exempt
-@require_http_methods(["GET", "HEAD", "POST"])
+@_endpoint("GET", "HEAD", "POST")
 def submission(request: HttpRequest, slug: str, token: str | None = None) -> HttpResponse:
     caller = _caller(request, slug, token)
     if isinstance(caller, HttpResponse):

@@ -419,3 +419,9 @@ def test_a_researcher_cannot_edit_another_s_interview_nor_learn_it_exists(
     response = phone.send(edit, url=f"/openrosa/key/{token}/{study_world.study.slug}/submission")
     assert response.status_code == 404
     assert InterviewVersion.objects.count() == 1
+
+
+def test_even_a_refused_method_says_x_openrosa_version(phone, tutorial):
+    response = phone.client.delete(phone.url("submission"), headers=OR_HEADERS)
+    assert response.status_code == 405
+    assert response["X-OpenRosa-Version"] == "1.0"
