@@ -275,9 +275,10 @@ def _sources(*, study, version, records: Sequence[ExportRecord]) -> tuple[str, d
     path = version_source_question(version=version) or ""
     if not path:
         return "", {}
-    codes = {str(_dig(r.answers, path) or "").strip() for r in records} - {""}
+    codes = {str(_dig(r.answers, path) or "").strip().upper() for r in records} - {""}
     found = Source.objects.filter(study=study, code__in=codes)
-    return path, {s.code: s for s in found}
+    # Codes are upper case; a code typed in lower case names the same source, as on phones.
+    return path, {s.code.upper(): s for s in found}
 
 
 def _service_messages(exc: ValidationError) -> list[str]:
@@ -331,7 +332,7 @@ def _evaluate(*, study, version: InstrumentVersion, reading: ExportReading) -> I
                         _("This questionnaire is about a source: the row names none."),
                     )
                 )
-            elif code not in sources:
+            elif code.upper() not in sources:
                 errors.append(
                     (
                         column,
@@ -340,7 +341,7 @@ def _evaluate(*, study, version: InstrumentVersion, reading: ExportReading) -> I
                 )
             else:
                 try:
-                    consent_require_participation(source=sources[code])
+                    consent_require_participation(source=sources[code.upper()])
                 except ValidationError as exc:
                     errors += [(column, m) for m in _service_messages(exc)]
         sha = hashlib.sha256(record.payload).hexdigest()
@@ -607,7 +608,7 @@ def _import(
             continue
         source = None
         if source_path:
-            source = sources.get(str(_dig(record.answers, source_path) or "").strip())
+            source = sources.get(str(_dig(record.answers, source_path) or "").strip().upper())
         try:
             outcome = interview_record(
                 study=study,

@@ -128,7 +128,7 @@ def test_the_valid_rows_only(setup):
         export(
             good_row(source.code, 0),
             f"{source.code},police,,,,,uuid:{IDS[1]},,",
-            good_row(source.code, 2, amount="12"),
+            good_row(source.code.lower(), 2, amount="12"),  # a code typed in lower case
         ),
     )
     batch = world.confirm(batch, mode="valid_rows")
@@ -148,6 +148,7 @@ def test_the_valid_rows_only(setup):
     assert version_row.answers["incidents"] == [{"incident_date": "2025-01-03"}]
     assert version_row.answers["amount_paid"] == 5000
     assert results.rows[0].interview == IDS[0]
+    assert Interview.objects.get(client_uuid=IDS[2]).source == source
 
 
 def test_importing_the_same_file_again_adds_nothing(setup):
