@@ -10,10 +10,10 @@ from fieldwork.openrosa.models import Device
 
 
 def published_forms(*, study) -> QuerySet[InstrumentVersion]:
-    """The version phones get of each questionnaire (one published per form_id), with how
-    many media files it has."""
+    """The version phones get of each questionnaire (one published per form_id), with its
+    XForm (phones need to know which forms declare media) and how many media files it has."""
     return (
-        InstrumentVersion.objects.defer("original_file", "xform_xml")
+        InstrumentVersion.objects.defer("original_file")
         .select_related("instrument")
         .filter(instrument__study=study, status=InstrumentVersion.Status.PUBLISHED)
         .annotate(media_count=Count("media"))

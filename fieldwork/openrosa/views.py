@@ -25,6 +25,7 @@ from lxml import etree
 
 from fieldwork.accounts.permissions import Perm, has_perm, study_role
 from fieldwork.core.web import file_download
+from fieldwork.instruments.xlsform import xform_media_references
 from fieldwork.openrosa.models import Device, token_digest
 from fieldwork.openrosa.selectors import (
     form_media_get,
@@ -185,7 +186,8 @@ def form_list(request: HttpRequest, slug: str, token: str | None = None) -> Http
         etree.SubElement(item, "downloadUrl").text = _url(
             request, caller, "form-download", slug=slug, xform_id=form_id
         )
-        if version.media_count:
+        # As Central: a manifest for every form that declares media, uploaded or not yet.
+        if version.media_count or xform_media_references(version.xform_xml):
             etree.SubElement(item, "manifestUrl").text = _url(
                 request, caller, "form-manifest", slug=slug, xform_id=form_id
             )

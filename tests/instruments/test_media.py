@@ -25,6 +25,14 @@ def test_a_study_admin_adds_the_files_a_form_names_and_phones_get_them(study_wor
     page = admin.get(page_url)
     assert b"logo.png" in page.content and b"villages.csv" in page.content
     assert page.content.count(b">missing<") == 2
+    # as ODK Central: the form declares media, so phones get a manifest, empty for now
+    listed = etree.fromstring(phone.get("formList").content)
+    ns = "{http://openrosa.org/xforms/xformsList}"
+    empty = phone.client.get(
+        listed.find(f"{ns}xform").findtext(f"{ns}manifestUrl"),
+        headers={"X-OpenRosa-Version": "1.0"},
+    )
+    assert len(etree.fromstring(empty.content)) == 0
 
     response = admin.post(
         page_url + "media/", {"file": SimpleUploadedFile("villages.csv", CSV, "text/csv")}
