@@ -3,6 +3,7 @@ disclosure roles. Each function is one use case; its writes happen in one transa
 
 import hashlib
 import logging
+from pathlib import PurePosixPath
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
@@ -356,8 +357,6 @@ def version_media_add(
     """Attach a file the version's XForm refers to (jr://images/…, jr://file-csv/…). A file
     the form does not name is refused, so phones never download what no question uses; a
     file of the same name replaces the one before (phones see the new hash and fetch it)."""
-    from pathlib import PurePosixPath
-
     name = PurePosixPath(filename or "").name
     wanted = xform_media_references(version.xform_xml)
     if name not in wanted:

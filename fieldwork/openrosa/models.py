@@ -14,8 +14,8 @@ def token_digest(token: str) -> str:
 
 
 class Device(models.Model):
-    """A phone (or a web form session) allowed to fetch a study's questionnaires and send
-    interviews, on behalf of the field researcher who carries it."""
+    """A phone allowed to fetch a study's questionnaires and send interviews, on behalf of
+    the field researcher who carries it. (Web Forms in the browser use the session.)"""
 
     study = models.ForeignKey("studies.Study", on_delete=models.PROTECT, related_name="devices")
     researcher = models.ForeignKey(

@@ -5,7 +5,6 @@ from django.db.models import Count, QuerySet
 
 from fieldwork.accounts.permissions import Perm, has_perm
 from fieldwork.instruments.models import FormMedia, InstrumentVersion
-from fieldwork.instruments.selectors import form_media_list  # noqa: F401 - the manifest's
 from fieldwork.openrosa.models import Device
 
 

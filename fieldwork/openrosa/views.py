@@ -25,11 +25,11 @@ from lxml import etree
 
 from fieldwork.accounts.permissions import Perm, has_perm, study_role
 from fieldwork.core.web import file_download
+from fieldwork.instruments.selectors import form_media_list
 from fieldwork.instruments.xlsform import xform_media_references
 from fieldwork.openrosa.models import Device, token_digest
 from fieldwork.openrosa.selectors import (
     form_media_get,
-    form_media_list,
     published_form_get,
     published_forms,
 )
