@@ -9,60 +9,19 @@ technical values rather than visible text, so the walk holds once the French cat
 import os
 from pathlib import Path
 
-import pytest
-from django.db import connections
-
 from fieldwork.accounts.models import Role
 from fieldwork.audit.models import AuditEvent
 from fieldwork.sources.models import Source
-from tests.factories import PASSWORD
+from tests.browser import BROWSER_MARKS, browser_fixture, sign_in  # noqa: F401 - fixture
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = Path(os.environ.get("FIELDWORK_SCREENSHOT", "/tmp/fieldwork-source-detail.png"))
 NAME = "Fatoumata Canarisangaré"
 PHONE = "+223 79 12 34 56"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright runs an event loop in this thread; the test's own ORM calls are still sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-        # Inside Playwright's event loop the test's ORM calls get their own connections
-        # (Django keys them by async context); close them here, in that context, or they
-        # outlive the test and keep PostgreSQL from dropping the test database.
-        connections.close_all()
-
-
-def _sign_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action$='/accounts/login/'] button[type=submit]")
-    page.wait_for_url(f"{base}/studies/")
+browser = browser_fixture
 
 
 def _sign_out(page):
@@ -92,7 +51,7 @@ def test_record_warn_reveal_audit_and_switch_language(live_server, browser, stud
     page.on("request", lambda r: offsite.append(r.url) if not r.url.startswith(base) else None)
 
     # A field researcher records a source with consent.
-    _sign_in(page, base, study_world.member(Role.FIELD_RESEARCHER).username)
+    sign_in(page, base, study_world.member(Role.FIELD_RESEARCHER).username)
     assert page.get_attribute("html", "lang") == "fr"
     page.goto(f"{base}/studies/{slug}/sources/new/")
     _fill_source(page, study_world)
@@ -111,7 +70,7 @@ def test_record_warn_reveal_audit_and_switch_language(live_server, browser, stud
     _sign_out(page)
 
     # A supervisor sees no identity until she reveals it with a reason.
-    _sign_in(page, base, study_world.member(Role.SUPERVISOR).username)
+    sign_in(page, base, study_world.member(Role.SUPERVISOR).username)
     detail = f"{base}/studies/{slug}/sources/{source.code}/"
     page.goto(detail)
     assert NAME not in page.content()

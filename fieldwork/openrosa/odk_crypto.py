@@ -41,6 +41,8 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from fieldwork.core.xml import SAFE_PARSER, local_name
+
 RSA_BITS = 2048
 MIN_RSA_BITS = 2048
 AES_KEY_BYTES = 32
@@ -58,10 +60,6 @@ KDF_PARAMS: dict[str, Any] = {"name": "scrypt", "n": 2**17, "r": 8, "p": 1}
 SALT_BYTES = 16
 NONCE_BYTES = 12
 _WRAP_AAD = b"fieldwork/odk-form-key/v1|"
-
-_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
-)
 
 
 # --- Errors -----------------------------------------------------------------------------------
@@ -133,20 +131,16 @@ class Envelope:
         return (*self.media, self.xml_file)
 
 
-def _local(tag: Any) -> str:
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
-
-
 def _child_text(root: etree._Element, name: str) -> str:
     for child in root:
-        if _local(child.tag) == name:
+        if local_name(child.tag) == name:
             return (child.text or "").strip()
     return ""
 
 
 def _instance_id(root: etree._Element) -> str:
     for child in root:
-        if _local(child.tag) == "meta":
+        if local_name(child.tag) == "meta":
             value = _child_text(child, "instanceID")
             if value:
                 return value
@@ -186,7 +180,7 @@ def parse_envelope(body: bytes) -> Envelope:
     if not body or not body.strip():
         raise EnvelopeError(_("The encrypted submission's envelope is empty."))
     try:
-        root = etree.fromstring(body, parser=_PARSER)
+        root = etree.fromstring(body, parser=SAFE_PARSER)
     except etree.XMLSyntaxError as exc:
         raise EnvelopeError(
             _("The envelope is not well-formed XML (line %(line)s: %(error)s).")
@@ -202,7 +196,7 @@ def parse_envelope(body: bytes) -> Envelope:
     if not form_id:
         raise EnvelopeError(
             _("The envelope does not say which form it belongs to (no “id” on <%(root)s>).")
-            % {"root": _local(root.tag)}
+            % {"root": local_name(root.tag)}
         )
     required = {
         "base64EncryptedKey": _child_text(root, "base64EncryptedKey"),
@@ -221,10 +215,10 @@ def parse_envelope(body: bytes) -> Envelope:
     _check_file_name(required["encryptedXmlFile"], element="encryptedXmlFile")
     media: list[str] = []
     for child in root:
-        if _local(child.tag) != "media":
+        if local_name(child.tag) != "media":
             continue
         for item in child:
-            if _local(item.tag) == "file" and (item.text or "").strip():
+            if local_name(item.tag) == "file" and (item.text or "").strip():
                 name = (item.text or "").strip()
                 _check_file_name(name, element="media/file")
                 media.append(name)

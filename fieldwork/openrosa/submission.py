@@ -14,15 +14,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from fieldwork.core.xml import SAFE_PARSER, local_name
+
 #: Question types whose answer is a file name sent as a part of the same submission.
 BINARY_TYPES = frozenset(
     {"image", "audio", "video", "file", "binary", "background-audio", "osm", "photo", "audit"}
 )
 ENCRYPTED_NS = "http://www.opendatakit.org/xforms/encrypted"
-
-_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
-)
 
 
 class SubmissionError(Exception):
@@ -49,15 +47,11 @@ class ParsedSubmission:
     derived_instance_id: bool = False
 
 
-def _local(tag: Any) -> str:
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
-
-
 def _parse_root(body: bytes) -> etree._Element:
     if not body or not body.strip():
         raise SubmissionError(_("The submission file is empty."))
     try:
-        root = etree.fromstring(body, parser=_PARSER)
+        root = etree.fromstring(body, parser=SAFE_PARSER)
     except etree.XMLSyntaxError as exc:
         raise SubmissionError(
             _("The submission is not well-formed XML (line %(line)s: %(error)s).")
@@ -71,12 +65,12 @@ def _parse_root(body: bytes) -> etree._Element:
 def _meta_value(root: etree._Element, name: str) -> str:
     """meta/<name> (orx:meta or plain), or a top-level <name> as old Ona forms have it."""
     for child in root:
-        if _local(child.tag) == "meta":
+        if local_name(child.tag) == "meta":
             for item in child:
-                if _local(item.tag) == name:
+                if local_name(item.tag) == name:
                     return (item.text or "").strip()
     for child in root:
-        if _local(child.tag) == name:
+        if local_name(child.tag) == name:
             return (child.text or "").strip()
     return ""
 
@@ -88,7 +82,7 @@ def read_answers(element: etree._Element, repeats: Iterable[str] = (), prefix: s
     repeat_paths = frozenset(repeats)
     out: dict[str, Any] = {}
     for child in element:
-        name = _local(child.tag)
+        name = local_name(child.tag)
         if not name:  # comments, processing instructions
             continue
         path = f"{prefix}{name}"
@@ -117,7 +111,7 @@ def parse_submission(body: bytes, *, repeats: Iterable[str] = ()) -> ParsedSubmi
     if not form_id:
         raise SubmissionError(
             _("The submission does not say which form it belongs to (no “id” on <%(root)s>).")
-            % {"root": _local(root.tag)}
+            % {"root": local_name(root.tag)}
         )
     encrypted = (root.get("encrypted") or "").lower() == "yes" or (
         etree.QName(root).namespace == ENCRYPTED_NS
@@ -148,9 +142,9 @@ def _envelope_files(root: etree._Element) -> tuple[str, ...]:
     media: list[str] = []
     xml_file = ""
     for child in root:
-        name = _local(child.tag)
+        name = local_name(child.tag)
         if name == "media":
-            media += [(f.text or "").strip() for f in child if _local(f.tag) == "file"]
+            media += [(f.text or "").strip() for f in child if local_name(f.tag) == "file"]
         elif name == "encryptedXmlFile":
             xml_file = (child.text or "").strip()
         elif name == "base64EncryptedKey" and not (child.text or "").strip():

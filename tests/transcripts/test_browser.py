@@ -8,60 +8,21 @@ than visible text, so the walk holds in French too."""
 import os
 from pathlib import Path
 
-import pytest
-from django.db import connections
 from django.urls import reverse
 
 from fieldwork.accounts.models import Role
 from fieldwork.transcripts.models import Transcript
 from fieldwork.transcripts.selectors import transcript_content
-from tests.factories import PASSWORD
+from tests.browser import BROWSER_MARKS, browser_fixture, sign_in  # noqa: F401 - fixture
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = Path(os.environ.get("FIELDWORK_SCREENSHOT_DIR", "/tmp")) / "fieldwork-transcript.png"
 TEXT = "Q : Combien avez-vous payé au poste de Boni ?\nR : Deux mille francs, à chaque passage."
 OFFLINE_TEXT = "\nQ : Et ensuite ?\nR : Ils ont pris la moto de mon frère."
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright runs an event loop in this thread; the test's own ORM calls are still sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-        # Inside Playwright's event loop the test's ORM calls get their own connections;
-        # close them here, or they keep PostgreSQL from dropping the test database.
-        connections.close_all()
-
-
-def _sign_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action$='/accounts/login/'] button[type=submit]")
-    page.wait_for_url(f"{base}/studies/")
+browser = browser_fixture
 
 
 def _stored_text() -> str:
@@ -83,7 +44,7 @@ def test_type_autosave_reload_and_recover_after_the_connection_drops(
     offsite = []
     page.on("request", lambda r: offsite.append(r.url) if not r.url.startswith(base) else None)
 
-    _sign_in(page, base, study_world.member(Role.FIELD_RESEARCHER).username)
+    sign_in(page, base, study_world.member(Role.FIELD_RESEARCHER).username)
 
     # She types; leaving the field autosaves, in place. A file she has chosen but not yet
     # asked to read stays out of the autosave.

@@ -20,14 +20,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
 
 from fieldwork.accounts.models import Role
 from fieldwork.instruments.services import instrument_upload, instrument_version_publish
 from fieldwork.interviews.models import Interview
-from tests.factories import PASSWORD
+from tests.browser import BROWSER_MARKS, browser_fixture, sign_in
 
-CHROMIUM = Path("/usr/bin/chromium")
 WEBFORMS_SRC = settings.BASE_DIR / "webforms"
 BUNDLE = settings.BASE_DIR / "static" / "webforms" / "webforms.js"
 SCREENSHOT = Path(os.environ.get("FIELDWORK_WEBFORMS_SCREENSHOT", "/tmp/fieldwork-webform.png"))
@@ -43,13 +41,7 @@ FOLLOW_UP = """\
 | | Suivi | follow_up | 1 |
 """
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="session")
@@ -68,29 +60,13 @@ def bundle():
     return BUNDLE
 
 
+chromium = browser_fixture
+
+
 @pytest.fixture
-def browser(monkeypatch, bundle):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright runs an event loop in this thread; the test's own ORM calls are still sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-        # The ORM calls made inside Playwright's event loop have their own connections;
-        # close them here or they keep PostgreSQL from dropping the test database.
-        connections.close_all()
+def browser(chromium, bundle):
+    """The browser, once the Web Forms bundle is there."""
+    return chromium
 
 
 @pytest.fixture
@@ -101,11 +77,7 @@ def researcher_page(live_server, browser, study_world):
     page = context.new_page()
     offsite: list[str] = []
     page.on("request", lambda r: offsite.append(r.url) if not r.url.startswith(base) else None)
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", study_world.member(Role.FIELD_RESEARCHER).username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action$='/accounts/login/'] button[type=submit]")
-    page.wait_for_url(f"{base}/studies/")
+    sign_in(page, base, study_world.member(Role.FIELD_RESEARCHER).username)
     yield page, offsite
     context.close()
 
