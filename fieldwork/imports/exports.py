@@ -42,7 +42,15 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.utils.translation import gettext as _
 
-from fieldwork.instruments.specs import ChoiceSpec, QuestionSpec
+from fieldwork.instruments.specs import (
+    BINARY_TYPES,
+    GROUP_TYPES,
+    NOT_IN_INSTANCE_TYPES,
+    REPEAT_TYPE,
+    SELECT_MANY_TYPES,
+    ChoiceSpec,
+    QuestionSpec,
+)
 from fieldwork.instruments.xpath import parse_datetime
 
 __all__ = [
@@ -60,25 +68,14 @@ NA = "n/a"
 #: A zip from ODK Central may hold media too; only its CSV files are read, up to this size.
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
 
-_GROUPS = frozenset({"group", "loop", "entity"})
-_REPEAT = "repeat"
-_NOT_IN_INSTANCE = frozenset({"xml-external", "csv-external", "survey"})
-_SELECT_MANY = frozenset(
-    {
-        "select all that apply",
-        "select_multiple",
-        "select all that apply from file",
-        "select_multiple_from_file",
-        "rank",
-    }
-)
+_GROUPS = GROUP_TYPES
+_REPEAT = REPEAT_TYPE
+_NOT_IN_INSTANCE = NOT_IN_INSTANCE_TYPES
+_SELECT_MANY = SELECT_MANY_TYPES
 _GEOPOINT = frozenset({"geopoint", "start-geopoint"})
 _DATE_KINDS = frozenset({"date", "today"})
 _DATETIME_KINDS = frozenset({"datetime", "start", "end"})
-#: Media questions: their answer is the file's name on the phone.
-_BINARY_KINDS = frozenset(
-    {"image", "audio", "video", "file", "binary", "photo", "background-audio", "osm"}
-)
+_BINARY_KINDS = BINARY_TYPES
 
 #: Columns naming the submission, in order of preference (the first with a value wins).
 INSTANCE_COLUMNS = ("meta/instanceID", "meta-instanceID", "instanceID", "_uuid", "KEY")

@@ -16,7 +16,16 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .specs import ChoiceSpec, Problem, QuestionSpec
+from .specs import (
+    GROUP_TYPES,
+    NOT_IN_INSTANCE_TYPES,
+    REPEAT_TYPE,
+    SELECT_MANY_TYPES,
+    SELECT_ONE_TYPES,
+    ChoiceSpec,
+    Problem,
+    QuestionSpec,
+)
 from .xpath import (
     Environment,
     Node,
@@ -33,28 +42,11 @@ __all__ = ["AnswerCheck", "validate_answers"]
 
 _MISSING = object()
 
-_REPEAT = "repeat"
-_GROUPS = frozenset({"group", "loop", "entity"})
-# Declarations pyxform lists among the questions that make no node in the instance.
-_NOT_IN_INSTANCE = frozenset({"xml-external", "csv-external", "survey"})
-_SELECT_ONE = frozenset(
-    {
-        "select one",
-        "select_one",
-        "select one external",
-        "select one from file",
-        "select_one_from_file",
-    }
-)
-_SELECT_MANY = frozenset(
-    {
-        "select all that apply",
-        "select_multiple",
-        "select all that apply from file",
-        "select_multiple_from_file",
-        "rank",
-    }
-)
+_REPEAT = REPEAT_TYPE
+_GROUPS = GROUP_TYPES
+_NOT_IN_INSTANCE = NOT_IN_INSTANCE_TYPES
+_SELECT_ONE = SELECT_ONE_TYPES
+_SELECT_MANY = SELECT_MANY_TYPES
 # Filled by the phone, not by the interviewer: never required, no constraint checked
 # (ODK Collect validates only questions it shows).
 _AUTOMATIC = frozenset(

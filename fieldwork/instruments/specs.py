@@ -4,6 +4,35 @@ them). Frozen, so a pure function cannot change what it was given."""
 
 from dataclasses import dataclass, field
 
+# --- Question kinds, as pyxform names them (`QuestionSpec.type`) --------------------------------
+
+REPEAT_TYPE = "repeat"
+GROUP_TYPES = frozenset({"group", "loop", "entity"})
+#: Declarations pyxform lists among the questions that make no node in the instance.
+NOT_IN_INSTANCE_TYPES = frozenset({"xml-external", "csv-external", "survey"})
+SELECT_ONE_TYPES = frozenset(
+    {
+        "select one",
+        "select_one",
+        "select one external",
+        "select one from file",
+        "select_one_from_file",
+    }
+)
+SELECT_MANY_TYPES = frozenset(
+    {
+        "select all that apply",
+        "select_multiple",
+        "select all that apply from file",
+        "select_multiple_from_file",
+        "rank",
+    }
+)
+#: Questions whose answer is the name of a file sent beside the submission.
+BINARY_TYPES = frozenset(
+    {"image", "audio", "video", "file", "binary", "background-audio", "osm", "photo", "audit"}
+)
+
 
 @dataclass(frozen=True)
 class Problem:

@@ -25,12 +25,12 @@ from fieldwork.audit.services import audit_record
 from fieldwork.core.errors import ServiceError
 from fieldwork.instruments.models import Instrument, InstrumentVersion
 from fieldwork.instruments.selectors import version_form, version_source_question
+from fieldwork.instruments.specs import BINARY_TYPES
 from fieldwork.interviews.models import Attachment, Interview, InterviewVersion
 from fieldwork.interviews.services import interview_decrypted, interview_edit, interview_record
 from fieldwork.openrosa import odk_crypto
 from fieldwork.openrosa.models import Device, token_digest
 from fieldwork.openrosa.submission import (
-    BINARY_TYPES,
     ParsedSubmission,
     SubmissionError,
     parse_submission,

@@ -16,10 +16,6 @@ from lxml import etree
 
 from fieldwork.core.xml import SAFE_PARSER, local_name
 
-#: Question types whose answer is a file name sent as a part of the same submission.
-BINARY_TYPES = frozenset(
-    {"image", "audio", "video", "file", "binary", "background-audio", "osm", "photo", "audit"}
-)
 ENCRYPTED_NS = "http://www.opendatakit.org/xforms/encrypted"
 
 
