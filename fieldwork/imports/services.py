@@ -21,6 +21,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +41,7 @@ from fieldwork.instruments.selectors import (
     version_source_question,
 )
 from fieldwork.interviews.models import InterviewVersion
+from fieldwork.interviews.selectors import version_content
 from fieldwork.interviews.services import interview_record
 from fieldwork.sources.blobs import open_blob, seal_blob
 from fieldwork.sources.models import Source
@@ -305,11 +307,16 @@ def _evaluate(*, study, version: InstrumentVersion, reading: ExportReading) -> I
     records = reading.records
     source_path, sources = _sources(study=study, version=version, records=records)
     ids = {uuid.UUID(r.instance_id[5:]) for r in records if r.instance_id}
-    stored, interviews = {}, {}
-    for instance_id, sha, interview_uuid in InterviewVersion.objects.filter(
-        study=study, instance_id__in=ids
-    ).values_list("instance_id", "payload_sha256", "interview__client_uuid"):
-        stored[instance_id], interviews[instance_id] = sha, interview_uuid
+    stored, interviews, stored_versions = {}, {}, {}
+    for stored_version in (
+        InterviewVersion.objects.filter(study=study, instance_id__in=ids)
+        .select_related("interview")
+        .defer("raw_payload")
+    ):
+        instance_id = stored_version.instance_id
+        stored[instance_id] = stored_version.payload_sha256
+        interviews[instance_id] = stored_version.interview.client_uuid
+        stored_versions[instance_id] = stored_version
     seen: dict[str, tuple[int, str]] = {}
     rows = []
     for record in records:
@@ -366,7 +373,13 @@ def _evaluate(*, study, version: InstrumentVersion, reading: ExportReading) -> I
             seen[key] = (record.row, sha)
             stored_sha = stored.get(uuid.UUID(key[5:]))
             if stored_sha is not None:
-                status = DUPLICATE if stored_sha == sha else CONFLICT
+                # Idempotent by instance ID: the same row, or the same answers in another
+                # export's layout (another export, or an interview a phone already sent),
+                # is already there; only other answers are a conflict.
+                same = stored_sha == sha or _same_answers(
+                    check.cleaned, stored_versions[uuid.UUID(key[5:])]
+                )
+                status = DUPLICATE if same else CONFLICT
                 interview = str(interviews.get(uuid.UUID(key[5:]), ""))
         if errors:
             status = ERROR
@@ -389,6 +402,11 @@ def _evaluate(*, study, version: InstrumentVersion, reading: ExportReading) -> I
         ignored_columns=reading.ignored_columns,
         unmatched_columns=reading.unmatched_columns,
     )
+
+
+def _same_answers(cleaned: dict, stored: InterviewVersion) -> bool:
+    as_stored = json.loads(json.dumps(cleaned, cls=DjangoJSONEncoder))
+    return as_stored == version_content(stored)[0]
 
 
 def _seal_results(batch: ImportBatch, results: ImportResults) -> None:
@@ -605,6 +623,9 @@ def _import(
     for record, row in zip(reading.records, results.rows, strict=True):
         if row.status == ERROR:
             done.append(replace(row, status=SKIPPED))
+            continue
+        if row.status == DUPLICATE:
+            done.append(row)  # stored already when this confirmation checked the rows
             continue
         source = None
         if source_path:

@@ -180,6 +180,20 @@ def test_a_row_stored_with_other_answers_is_kept_as_a_conflict(setup):
     assert b"9000" in bytes(conflict.raw_payload)  # and the other body is kept
 
 
+def test_the_same_answers_in_another_export_s_layout_are_already_stored(setup):
+    """Idempotent by instance ID: a second export of the same interviews (other metadata,
+    another submitter column) adds nothing and records no conflict."""
+    world, version, source = setup
+    world.confirm(world.preview(version, export(good_row(source.code, 0))))
+    other_layout = good_row(source.code, 0).replace(",bob", ",someone-else")
+    again = world.preview(version, export(other_layout))
+    assert batch_results(batch=again).rows[0].status == "duplicate"
+    again = world.confirm(again)
+    assert (again.created_count, again.conflict_count) == (0, 0)
+    assert SubmissionConflict.objects.count() == 0
+    assert Interview.objects.count() == 1
+
+
 def test_the_same_id_twice_in_one_file(setup):
     world, version, source = setup
     batch = world.preview(
