@@ -38,7 +38,8 @@ def test_type_autosave_reload_and_recover_after_the_connection_drops(
     edit = base + reverse(
         "transcripts:transcript-edit", args=[study_world.study.slug, interview.client_uuid]
     )
-    key = f"fieldwork:transcript:{study_world.study.slug}:{interview.client_uuid}"
+    researcher = study_world.member(Role.FIELD_RESEARCHER)
+    key = f"fieldwork:transcript:{researcher.pk}:{study_world.study.slug}:{interview.client_uuid}"
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     offsite = []
@@ -87,6 +88,17 @@ def test_type_autosave_reload_and_recover_after_the_connection_drops(
     page.evaluate("window.dispatchEvent(new Event('online'))")
     page.wait_for_selector("#save-status[data-state=saved]")
     assert _stored_text() == TEXT + OFFLINE_TEXT
+    assert page.evaluate(f"localStorage.getItem('{key}')") is None
+
+    # Offline again, she types and signs out: nothing of it stays in this browser.
+    context.set_offline(True)
+    page.fill("textarea[name=text]", TEXT + OFFLINE_TEXT + "\nQ : Autre chose ?")
+    page.press("textarea[name=text]", "Tab")
+    page.wait_for_selector("#save-status[data-state=offline]")
+    assert page.evaluate(f"localStorage.getItem('{key}')") is not None
+    context.set_offline(False)
+    page.click("form[data-forget-local] button[type=submit]")
+    page.wait_for_url("**/accounts/login/")
     assert page.evaluate(f"localStorage.getItem('{key}')") is None
 
     assert offsite == []  # nothing loaded from the internet
