@@ -278,23 +278,30 @@ def interview_record(
     expected_attachments: list[str] | None = None,
     encrypted: bool = False,
     notes: list[str] | None = None,
+    resend_checked: bool = False,
 ) -> RecordResult:
     """Record the first submission of an interview, or answer a re-send of one.
 
     `source` may be None only for a questionnaire without a `source_code` question, or for
     an encrypted submission (`encrypted`: the answers are unknown until a study admin
     decrypts it, and consent is checked then). See `_clean_answers` for `strict`; `notes`
-    are kept among the version's problems (e.g. which form version it was checked against)."""
+    are kept among the version's problems (e.g. which form version it was checked against).
+    `resend_checked`: the caller has just looked the instanceID up and found nothing, so the
+    lookup is not repeated (the unique constraint still decides a race)."""
     instance_id = _as_uuid(client_uuid, field="client_uuid")
-    raw, sha, resent = _answer_resend(
-        study=study,
-        by=by,
-        instance_id=instance_id,
-        raw_payload=raw_payload,
-        payload_format=payload_format,
-    )
-    if resent is not None:
-        return resent
+    if resend_checked:
+        _check_format(payload_format)
+        raw, sha = _payload(raw_payload)
+    else:
+        raw, sha, resent = _answer_resend(
+            study=study,
+            by=by,
+            instance_id=instance_id,
+            raw_payload=raw_payload,
+            payload_format=payload_format,
+        )
+        if resent is not None:
+            return resent
 
     if place is not None and place.study_id != study.pk:
         raise ServiceError({"place": [_("This place belongs to another study.")]})

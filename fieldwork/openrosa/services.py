@@ -298,11 +298,13 @@ def _conducted_at(*, version: InstrumentVersion, answers: dict) -> dt.datetime |
 
 def _store_files(
     *, version: InstrumentVersion, files: list[SubmissionFile]
-) -> tuple[int, list[str]]:
+) -> tuple[int, list[str], int]:
     """Seal and store the files the version expects and does not have yet. Returns how many
-    were added and the names of parts the submission does not refer to (ignored, as ODK
-    Central ignores them)."""
+    were added, the names of parts the submission does not refer to (ignored, as ODK
+    Central ignores them), and how many expected files are still missing."""
     expected = set(version.expected_attachments)
+    if not expected:
+        return 0, [part.name for part in files], 0
     have = set(Attachment.objects.filter(version=version).values_list("name", flat=True))
     added, ignored = 0, []
     for part in files:
@@ -332,7 +334,7 @@ def _store_files(
             continue  # the same file stored by a concurrent POST of this submission
         have.add(part.name)
         added += 1
-    return added, ignored
+    return added, ignored, len(expected - have)
 
 
 def _may_edit(*, user, interview: Interview) -> bool:
@@ -356,8 +358,9 @@ def submission_receive(
         return SubmissionOutcome(status=400, message=exc.as_text())
 
 
-@transaction.atomic
 def _receive(*, study, by, xml, files, device) -> SubmissionOutcome:
+    # Not one transaction: the interview is stored (atomically) before its files, so a
+    # failure on a file leaves a stored interview that the phone's retry completes.
     head = parse_submission(xml)  # form and version first: they say how to read the rest
     version, notes = _version_for(study=study, parsed=head)
     if head.encrypted:
@@ -434,6 +437,7 @@ def _receive(*, study, by, xml, files, device) -> SubmissionOutcome:
             conducted_at=conducted_at,
             strict=False,
             encrypted=parsed.encrypted,
+            resend_checked=True,
             **common,
         )
     if result is not None and result.outcome == "conflict":
@@ -448,11 +452,7 @@ def _receive(*, study, by, xml, files, device) -> SubmissionOutcome:
         )
     version_row = result.version if result is not None else stored
     interview = result.interview if result is not None else stored.interview
-    added, ignored = _store_files(version=version_row, files=files)
-    missing = (
-        len(set(version_row.expected_attachments))
-        - Attachment.objects.filter(version=version_row).count()
-    )
+    added, ignored, missing = _store_files(version=version_row, files=files)
     if result is not None and result.outcome == "created":
         message = _("Interview received.")
     else:
