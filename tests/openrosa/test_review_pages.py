@@ -99,3 +99,17 @@ def test_the_api_lists_a_phone_interview_s_files_problems_and_device(study_world
     got = client.get(attachment["url"])
     assert got.status_code == 200 and got.content == JPEG
     assert AuditEvent.objects.filter(action="interview.attachment_opened").count() == 1
+
+
+def test_the_queue_flags_encrypted_interviews_and_answers_to_check(study_world, phone):
+    publish(study_world, "onadata/transportation.xlsx")
+    publish(study_world, "onadata/tutorial_encrypted.xlsx")
+    empty = data_file("submissions", "onadata_transportation/transportation_empty_submission.xml")
+    assert phone.send(empty.read_bytes()).status_code == 201
+    envelope = data_file("submissions", "onadata_tutorial_encrypted/submission.xml")
+    assert phone.send(envelope.read_bytes()).status_code == 201
+    client = Client()
+    client.force_login(study_world.member(Role.SUPERVISOR))
+    page = client.get(f"/studies/{study_world.study.slug}/interviews/").content.decode()
+    assert page.count("encrypted, not decrypted yet") == 1
+    assert page.count(">answers to check<") == 1
