@@ -31,7 +31,7 @@ from fieldwork.audit.services import audit_record
 from fieldwork.core.errors import ServiceError
 from fieldwork.imports.exports import ExportError, ExportReading, ExportRecord, read_export
 from fieldwork.imports.models import ImportBatch
-from fieldwork.instruments.answers import validate_answers
+from fieldwork.instruments.answers import answer_at, validate_answers
 from fieldwork.instruments.models import InstrumentVersion
 from fieldwork.instruments.selectors import (
     choices_to_specs,
@@ -264,20 +264,13 @@ def _moment(record: ExportRecord) -> dt.datetime | None:
     return record.started_at or record.submitted_at
 
 
-def _dig(answers: dict, path: str) -> Any:
-    here: Any = answers
-    for segment in path.split("/"):
-        here = here.get(segment) if isinstance(here, dict) else None
-    return here
-
-
 def _sources(*, study, version, records: Sequence[ExportRecord]) -> tuple[str, dict]:
     """The path of the version's source question ("" when it has none) and the study's
     sources the export names, by code."""
     path = version_source_question(version=version) or ""
     if not path:
         return "", {}
-    codes = {str(_dig(r.answers, path) or "").strip().upper() for r in records} - {""}
+    codes = {str(answer_at(r.answers, path) or "").strip().upper() for r in records} - {""}
     found = Source.objects.filter(study=study, code__in=codes)
     # Codes are upper case; a code typed in lower case names the same source, as on phones.
     return path, {s.code.upper(): s for s in found}
@@ -330,7 +323,7 @@ def _evaluate(*, study, version: InstrumentVersion, reading: ExportReading) -> I
         )
         errors += [(record.column_for(p.message), p.message) for p in check.errors]
         if source_path:
-            code = str(_dig(record.answers, source_path) or "").strip()
+            code = str(answer_at(record.answers, source_path) or "").strip()
             column = record.column_of(source_path)
             if not code:
                 errors.append(
@@ -629,7 +622,7 @@ def _import(
             continue
         source = None
         if source_path:
-            source = sources.get(str(_dig(record.answers, source_path) or "").strip().upper())
+            source = sources.get(str(answer_at(record.answers, source_path) or "").strip().upper())
         try:
             outcome = interview_record(
                 study=study,

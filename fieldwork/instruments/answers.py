@@ -38,7 +38,7 @@ from .xpath import (
     parse_time,
 )
 
-__all__ = ["AnswerCheck", "validate_answers"]
+__all__ = ["AnswerCheck", "answer_at", "validate_answers"]
 
 _MISSING = object()
 
@@ -107,6 +107,14 @@ class AnswerCheck:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+def answer_at(answers: Mapping[str, Any], path: str) -> Any:
+    """The answer at a path outside repeats ("checkpoint/armed_group"), or None."""
+    here: Any = answers
+    for segment in path.split("/"):
+        here = here.get(segment) if isinstance(here, Mapping) else None
+    return here
 
 
 def validate_answers(

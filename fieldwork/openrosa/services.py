@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from fieldwork.accounts.permissions import Perm, has_perm
 from fieldwork.audit.services import audit_record
 from fieldwork.core.errors import ServiceError
+from fieldwork.instruments.answers import answer_at
 from fieldwork.instruments.models import Instrument, InstrumentVersion
 from fieldwork.instruments.selectors import version_form, version_source_question
 from fieldwork.instruments.specs import BINARY_TYPES
@@ -243,12 +244,8 @@ def _repeat_and_binary_paths(version: InstrumentVersion) -> tuple[list[str], lis
 
 
 def _lookup(answers: dict, path: str) -> str:
-    node = answers
-    for part in path.split("/"):
-        if not isinstance(node, dict):
-            return ""
-        node = node.get(part, "")
-    return node.strip() if isinstance(node, str) else ""
+    value = answer_at(answers, path)
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _source_for(*, study, version: InstrumentVersion, answers: dict) -> Source | None:
