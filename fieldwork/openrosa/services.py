@@ -358,7 +358,8 @@ def submission_receive(
 def _receive(*, study, by, xml, files, device) -> SubmissionOutcome:
     # Not one transaction: the interview is stored (atomically) before its files, so a
     # failure on a file leaves a stored interview that the phone's retry completes.
-    head = parse_submission(xml)  # form and version first: they say how to read the rest
+    # Form and version first: they say how to read the rest.
+    head = parse_submission(xml, answers=False)
     version, notes = _version_for(study=study, parsed=head)
     if head.encrypted:
         try:
@@ -377,7 +378,7 @@ def _receive(*, study, by, xml, files, device) -> SubmissionOutcome:
             % {"form": head.form_id},
         )
     repeats, binaries = _repeat_and_binary_paths(version)
-    parsed = head if head.encrypted else parse_submission(xml, repeats=repeats)
+    parsed = head.with_answers(repeats)
     instance_id = _instance_uuid(parsed.instance_id)
     if parsed.encrypted:
         expected = list(parsed.encrypted_files)

@@ -8,7 +8,7 @@ network, so a hostile body cannot read files or make the server call out (XXE)."
 import hashlib
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -41,6 +41,15 @@ class ParsedSubmission:
     root_attributes: dict[str, str] = field(default_factory=dict)
     #: True when the body had no instanceID and one was derived from its content.
     derived_instance_id: bool = False
+    #: The parsed instance, to read its answers once the form's repeats are known.
+    root: Any = field(default=None, repr=False, compare=False)
+
+    def with_answers(self, repeats: Iterable[str]) -> "ParsedSubmission":
+        """The same submission with its answers read against the form's repeat paths,
+        without parsing the body again."""
+        if self.encrypted:
+            return self
+        return replace(self, answers=read_answers(self.root, repeats))
 
 
 def _parse_root(body: bytes) -> etree._Element:
@@ -98,10 +107,14 @@ def read_answers(element: etree._Element, repeats: Iterable[str] = (), prefix: s
     return out
 
 
-def parse_submission(body: bytes, *, repeats: Iterable[str] = ()) -> ParsedSubmission:
+def parse_submission(
+    body: bytes, *, repeats: Iterable[str] = (), answers: bool = True
+) -> ParsedSubmission:
     """Read a submission body. Raises SubmissionError for anything a phone should be told
     about: not XML, no form id. A body without meta/instanceID (clients before 2011) gets
-    one derived from its bytes, so that sending it again is still recognised."""
+    one derived from its bytes, so that sending it again is still recognised.
+    `answers=False` reads only the head (form, version, IDs): `with_answers` reads the
+    answers later, when the form says which elements are repeats."""
     root = _parse_root(body)
     form_id = (root.get("id") or "").strip()
     if not form_id:
@@ -126,12 +139,13 @@ def parse_submission(body: bytes, *, repeats: Iterable[str] = ()) -> ParsedSubmi
         "device_id": _meta_value(root, "deviceID") or _meta_value(root, "deviceid"),
         "root_attributes": attributes,
         "derived_instance_id": derived,
+        "root": root,
     }
     if encrypted:
         return ParsedSubmission(
             answers={}, encrypted=True, encrypted_files=_envelope_files(root), **common
         )
-    return ParsedSubmission(answers=read_answers(root, repeats), **common)
+    return ParsedSubmission(answers=read_answers(root, repeats) if answers else {}, **common)
 
 
 def _envelope_files(root: etree._Element) -> tuple[str, ...]:
