@@ -62,9 +62,7 @@ def _stamp(response: HttpResponse) -> HttpResponse:
 
 
 def _message(status: int, message: str, *, nature: str = "error") -> HttpResponse:
-    return _stamp(
-        HttpResponse(openrosa_response(message, nature=nature), status=status, content_type=XML)
-    )
+    return HttpResponse(openrosa_response(message, nature=nature), status=status, content_type=XML)
 
 
 def _endpoint(*methods: str):
@@ -164,7 +162,7 @@ def _url(request: HttpRequest, caller: Caller, name: str, **kwargs) -> str:
 
 def _xml(root: etree._Element) -> HttpResponse:
     body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    return _stamp(HttpResponse(body, content_type=XML))
+    return HttpResponse(body, content_type=XML)
 
 
 @_endpoint("GET", "HEAD")
@@ -204,7 +202,7 @@ def form_download(
     version = published_form_get(study=caller.study, form_id=xform_id, with_xml=True)
     if version is None:
         return _message(404, _("The form “%(form)s” is not published here.") % {"form": xform_id})
-    return _stamp(HttpResponse(version.xform_xml.encode("utf-8"), content_type=XML))
+    return HttpResponse(version.xform_xml.encode("utf-8"), content_type=XML)
 
 
 @_endpoint("GET", "HEAD")
@@ -253,7 +251,7 @@ def submission(request: HttpRequest, slug: str, token: str | None = None) -> Htt
     if isinstance(caller, HttpResponse):
         return caller
     if request.method != "POST":
-        response = _stamp(HttpResponse(status=204))
+        response = HttpResponse(status=204)
         response["X-OpenRosa-Accept-Content-Length"] = str(max_submission_bytes())
         return response
     try:
