@@ -9,6 +9,7 @@ multiple's choices separated by spaces. Pure: no database, only gettext for the 
 
 import datetime as dt
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -139,8 +140,29 @@ def validate_answers(
     be parsed or evaluated becomes a Problem naming the question and the expression); does
     not touch the database; the same input gives the same output.
     """
+    return _Check(_form(questions, choices), today=today, now=now, language=language).run(answers)
+
+
+#: Indexed forms for the tuples of frozen specs a version's cached form holds (phones and
+#: imports check many submissions against one version): keyed by the tuples' ids, each
+#: entry keeping the tuples themselves, so an id cannot be reused while its entry lives.
+_INDEXED: "OrderedDict[tuple[int, int], tuple[tuple, tuple, _Form]]" = OrderedDict()
+_INDEXED_KEPT = 32
+
+
+def _form(questions: Sequence[QuestionSpec], choices: Iterable[ChoiceSpec]) -> "_Form":
+    if not (isinstance(questions, tuple) and isinstance(choices, tuple)):
+        return _Form(questions, choices)  # lists may change: indexed afresh each time
+    key = (id(questions), id(choices))
+    entry = _INDEXED.get(key)
+    if entry is not None and entry[0] is questions and entry[1] is choices:
+        _INDEXED.move_to_end(key)
+        return entry[2]
     form = _Form(questions, choices)
-    return _Check(form, today=today, now=now, language=language).run(answers)
+    _INDEXED[key] = (questions, choices, form)
+    while len(_INDEXED) > _INDEXED_KEPT:
+        _INDEXED.popitem(last=False)
+    return form
 
 
 # --------------------------------------------------------------------------- the form

@@ -140,8 +140,12 @@ def _caller(request: HttpRequest, slug: str, token: str | None) -> Caller | Http
         if not found:
             return _challenge(slug)
         device, user = found, found.researcher
-    study = Study.objects.filter(slug=slug).first()
-    if study is None or (device is not None and device.study_id != study.pk):
+    if device is not None:
+        # The device's study came with it; a token is scoped to that study alone.
+        study = device.study if device.study.slug == slug else None
+    else:
+        study = Study.objects.filter(slug=slug).first()
+    if study is None:
         return _message(404, _("There is no such study here."))
     if study_role(user=user, study=study) is None:
         return _message(404, _("There is no such study here."))
