@@ -6,7 +6,7 @@ import logging
 from pathlib import PurePosixPath
 
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import Case, ProtectedError, RestrictedError, When
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -153,6 +153,7 @@ def _store_version(*, study, by, converted: ConvertedForm, content: bytes, name:
         )
         for position, spec in enumerate(converted.choices)
     )
+    carried = [] if created else _carry_media(instrument=instrument, version=version)
     audit_record(
         actor=by,
         study=study,
@@ -163,10 +164,47 @@ def _store_version(*, study, by, converted: ConvertedForm, content: bytes, name:
             "version": version.version,
             "questions": len(converted.questions),
             "new_instrument": created,
+            "media_carried": carried,
         },
     )
     logger.info("instrument version %s uploaded in study %s", version.pk, study.pk)
     return version
+
+
+def _carry_media(*, instrument: Instrument, version: InstrumentVersion) -> list[str]:
+    """Copy to a new version the form media of the version phones have now (the published
+    one, else the last uploaded) that its XForm still names, as ODK Central carries a
+    form's attachments to its next version: phones keep their images and choice files
+    without anyone adding them again. Returns the names copied."""
+    wanted = set(xform_media_references(version.xform_xml))
+    if not wanted:
+        return []
+    source = (
+        InstrumentVersion.objects.filter(instrument=instrument, media__isnull=False)
+        .exclude(pk=version.pk)
+        .order_by(
+            Case(When(status=InstrumentVersion.Status.PUBLISHED, then=0), default=1),
+            "-created_at",
+            "-pk",
+        )
+        .first()
+    )
+    if source is None:
+        return []
+    copies = [
+        FormMedia(
+            version=version,
+            filename=media.filename,
+            content_type=media.content_type,
+            content=media.content,
+            size=media.size,
+            md5=media.md5,
+            uploaded_by=media.uploaded_by,
+        )
+        for media in FormMedia.objects.filter(version=source, filename__in=wanted)
+    ]
+    FormMedia.objects.bulk_create(copies)
+    return sorted(media.filename for media in copies)
 
 
 def _duplicate_message(converted: ConvertedForm) -> str:

@@ -132,6 +132,7 @@ def version_detail(request, slug, version_id, *, media_form=None, status=200):
         lists.setdefault(choice.list_name, []).append((choice, _text(choice.labels, version)))
     comparison = version_diff(version=version)
     media = {m.filename: m for m in form_media_list(version=version)}
+    media_rows = [(name, media.get(name)) for name in xform_media_references(version.xform_xml)]
     ctx = study_context(
         request,
         study,
@@ -143,7 +144,8 @@ def version_detail(request, slug, version_id, *, media_form=None, status=200):
         comparison=comparison,
         suggested_count=sum(1 for r in questions if r["q"].disclosure_suggested),
         is_draft=version.status == InstrumentVersion.Status.DRAFT,
-        media_rows=[(name, media.get(name)) for name in xform_media_references(version.xform_xml)],
+        media_rows=media_rows,
+        missing_media=[name for name, file in media_rows if file is None],
         media_form=media_form or forms.MediaForm(),
     )
     return render(request, "instruments/version_detail.html", ctx, status=status)

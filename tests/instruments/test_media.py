@@ -77,3 +77,34 @@ def test_a_new_copy_of_a_file_replaces_the_old_one(study_world):
     version_media_add(version=version, by=admin, filename="villages.csv", content=CSV)
     version_media_add(version=version, by=admin, filename="villages.csv", content=CSV + b"x,X\n")
     assert bytes(FormMedia.objects.get().content) == CSV + b"x,X\n"
+
+
+def test_a_new_version_keeps_the_files_it_still_names_and_warns_of_the_others(study_world):
+    """As ODK Central carries attachments to a form's next version: phones must not lose
+    the village list because the form was corrected."""
+    from fieldwork.instruments.services import instrument_upload, version_media_add
+
+    first = publish(study_world, "fieldwork/with_media.md")
+    admin = study_world.member(Role.STUDY_ADMIN)
+    version_media_add(version=first, by=admin, filename="villages.csv", content=CSV)
+    version_media_add(version=first, by=admin, filename="logo.png", content=b"\x89PNG logo")
+    text = openrosa.data_file("xlsforms", "fieldwork/with_media.md").read_text()
+    text = text.replace("| with_media | 1 |", "| with_media | 2 |").replace(
+        "| | note | welcome |",
+        "| | note | carte | Voici la carte. | carte.png |\n| | note | welcome |",
+    )
+    second = instrument_upload(
+        study=study_world.study,
+        by=admin,
+        content=text.encode(),
+        filename="with_media.md",
+        validate=False,
+    )
+    carried = {m.filename: bytes(m.content) for m in FormMedia.objects.filter(version=second)}
+    assert carried == {"villages.csv": CSV, "logo.png": b"\x89PNG logo"}
+
+    client = Client()
+    client.force_login(admin)
+    page = client.get(f"/studies/{study_world.study.slug}/instruments/versions/{second.pk}/")
+    warning = page.content.decode().split('id="missing-media">')[1].split("</p>")[0]
+    assert "carte.png" in warning and "villages.csv" not in warning
