@@ -206,6 +206,11 @@ class SubmissionConflict(models.Model):
     (ODK Central answers 409) and kept, so nothing a phone sent is ever lost."""
 
     study = models.ForeignKey("studies.Study", on_delete=models.PROTECT, related_name="+")
+    #: The interview the refused body claims to belong to (its instanceID's, or the one it
+    #: tried to edit), shown there to supervisors.
+    interview = models.ForeignKey(
+        Interview, on_delete=models.PROTECT, null=True, blank=True, related_name="conflicts"
+    )
     instance_id = models.UUIDField()
     raw_payload = models.BinaryField()
     payload_format = models.CharField(max_length=20, choices=InterviewVersion.Format.choices)

@@ -114,8 +114,15 @@ def _resend(
 def _conflict(
     *, study, by, instance_id, interview, raw: bytes, sha: str, payload_format: str, reason: str
 ) -> RecordResult:
+    kept = SubmissionConflict.objects.filter(
+        study=study, instance_id=instance_id, payload_sha256=sha
+    ).first()
+    if kept is not None:
+        # A phone retrying the refused body: one kept copy is enough.
+        return RecordResult(interview=interview, version=None, outcome="conflict", conflict=kept)
     conflict = SubmissionConflict.objects.create(
         study=study,
+        interview=interview,
         instance_id=instance_id,
         raw_payload=raw,
         payload_format=payload_format,

@@ -453,10 +453,10 @@ def _receive(*, study, by, xml, files, device) -> SubmissionOutcome:
         return SubmissionOutcome(
             status=409,
             message=_(
-                "A different submission is already stored under the instanceID "
-                "%(id)s. This one was refused and kept for a supervisor to look at."
+                "%(reason)s (instanceID %(id)s) It was refused and kept for a supervisor "
+                "to look at."
             )
-            % {"id": parsed.instance_id},
+            % {"reason": result.conflict.reason, "id": parsed.instance_id},
             interview=result.interview,
         )
     version_row = result.version if result is not None else stored

@@ -209,9 +209,13 @@ def test_another_body_under_a_stored_instance_id_is_409_and_kept(phone, tutorial
     other = submission("onadata_tutorial/tutorial_2012-06-27_11-27-53_w_uuid_same_instanceID.xml")
     response = phone.send(other)
     assert response.status_code == 409
+    assert "A different submission is already stored" in message(response)
     conflict = SubmissionConflict.objects.get()
     assert bytes(conflict.raw_payload) == other
     assert InterviewVersion.objects.count() == 1
+    # the phone retrying the refused body adds nothing: the one kept copy is enough
+    assert phone.send(other).status_code == 409
+    assert SubmissionConflict.objects.count() == 1
 
 
 def test_edits_by_deprecated_id_become_new_versions_of_the_same_interview(phone, tutorial):
@@ -235,6 +239,7 @@ def test_an_edit_of_an_out_of_date_version_is_409(phone, tutorial):
     stale = re.sub(rb"<instanceID>uuid:0[0-9a-f]", b"<instanceID>uuid:a", stale)
     response = phone.send(stale)
     assert response.status_code == 409
+    assert "no longer the current one" in message(response)  # the phone is told why
     assert SubmissionConflict.objects.count() == 1
 
 
