@@ -135,6 +135,16 @@ def can_see_identity_directly(user, source: "Source") -> bool:
     return role in RECORDER_ROLES
 
 
+def can_see_answer_identifiers(user, interview) -> bool:
+    """Answers to a questionnaire's direct-identifier questions (a respondent's name, phone
+    number, photo): the field researcher who recorded the interview and the supervisors and
+    study admins who review it read them; coders code without them."""
+    role = study_role(user=user, study=interview.study)
+    if role in STAFF:
+        return True
+    return role in RECORDER_ROLES and interview.researcher_id == getattr(user, "pk", None)
+
+
 def can_edit_source(user, source: "Source") -> bool:
     """Supervisors and study admins edit any source of their study; a field researcher
     edits only the sources they recorded."""

@@ -28,6 +28,7 @@ from fieldwork.interviews.selectors import (
     interview_review_history,
     interview_versions,
     version_content,
+    version_content_for,
 )
 from fieldwork.interviews.services import (
     attachment_open,
@@ -134,13 +135,24 @@ class InterviewVersionOutputSerializer(serializers.Serializer):
         ),
     )
     awaiting_decryption = serializers.SerializerMethodField()
-    attachments = AttachmentOutputSerializer(many=True)
+    attachments = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "The files received; those answering a direct-identifier question only for "
+            "readers who may see identifiers."
+        )
+    )
     missing_attachments = serializers.SerializerMethodField(
         help_text=gettext_lazy("Files the submission names that have not arrived yet.")
     )
 
     def get_problems(self, version) -> list[str]:
         return version_content(version)[1]
+
+    @extend_schema_field(AttachmentOutputSerializer(many=True))
+    def get_attachments(self, version):
+        hidden = version_content_for(self.context["user"], version).hidden_files
+        files = [f for f in version.attachments.all() if f.name not in hidden]
+        return AttachmentOutputSerializer(files, many=True).data
 
     def get_awaiting_decryption(self, version) -> bool:
         return (
@@ -176,11 +188,14 @@ class InterviewDetailOutputSerializer(InterviewOutputSerializer):
 
     @extend_schema_field(serializers.DictField())
     def get_answers(self, interview) -> dict:
-        return version_content(interview.current_version)[0]
+        # A coder reads "hidden: direct identifier" where a respondent's name was.
+        return version_content_for(self.context["user"], interview.current_version).answers
 
     @extend_schema_field(InterviewVersionOutputSerializer(many=True))
     def get_versions(self, interview):
-        return InterviewVersionOutputSerializer(interview_versions(interview), many=True).data
+        return InterviewVersionOutputSerializer(
+            interview_versions(interview), many=True, context=self.context
+        ).data
 
     @extend_schema_field(ReviewEventOutputSerializer(many=True))
     def get_review_history(self, interview):
@@ -208,7 +223,8 @@ class InterviewApi(StudyScopedApi):
 
     def detail(self, interview: Interview, status_code: int = status.HTTP_200_OK) -> Response:
         interview = self.interview(interview.client_uuid)
-        return Response(InterviewDetailOutputSerializer(interview).data, status=status_code)
+        serializer = InterviewDetailOutputSerializer(interview, context={"user": self.request.user})
+        return Response(serializer.data, status=status_code)
 
 
 class InterviewListApi(InterviewApi):
@@ -395,7 +411,9 @@ class InterviewAttachmentApi(InterviewApi):
     )
     def get(self, request: Request, slug: str, interview_id, version_number: int, filename: str):
         interview = self.interview(interview_id)
-        attachment = interview_attachment(interview, number=version_number, name=filename)
+        attachment = interview_attachment(
+            interview, number=version_number, name=filename, user=request.user
+        )
         if attachment is None:
             raise Http404
         return file_download(

@@ -3,13 +3,21 @@ interviews they recorded; coders, supervisors and study admins all of the study'
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from fieldwork.accounts.models import Role
-from fieldwork.accounts.permissions import Perm, has_perm, study_role
+from fieldwork.accounts.permissions import (
+    Perm,
+    can_see_answer_identifiers,
+    has_perm,
+    study_role,
+)
+from fieldwork.instruments.models import Disclosure, Question
 from fieldwork.interviews.models import (
     Attachment,
     Interview,
@@ -102,13 +110,19 @@ def interview_versions(interview: Interview) -> QuerySet[InterviewVersion]:
     )
 
 
-def interview_attachment(interview: Interview, *, number: int, name: str) -> Attachment | None:
-    """One file of one version of an interview the caller may already see."""
-    return (
-        Attachment.objects.select_related("version")
+def interview_attachment(
+    interview: Interview, *, number: int, name: str, user
+) -> Attachment | None:
+    """One file of one version of an interview the caller may already see; None for a file
+    that answers a direct-identifier question (a respondent's photo) the caller may not."""
+    attachment = (
+        Attachment.objects.select_related("version__instrument_version")
         .filter(version__interview=interview, version__number=number, name=name)
         .first()
     )
+    if attachment is None or name in version_content_for(user, attachment.version).hidden_files:
+        return None
+    return attachment
 
 
 def interview_review_history(interview: Interview) -> QuerySet[ReviewEvent]:
@@ -150,6 +164,45 @@ def interview_version_diff(
         for p in paths
         if p not in before or p not in after or before[p] != after[p]
     ]
+
+
+@dataclass(frozen=True)
+class VisibleContent:
+    """A version's answers as one reader may see them: `answers` with direct identifiers
+    replaced by a notice where the reader may not read them, the check's `problems`, and
+    `hidden_files`, the names of files those answers point to (photos, recordings)."""
+
+    answers: dict
+    problems: list[str]
+    hidden_files: frozenset[str]
+
+
+def version_content_for(user, version: InterviewVersion) -> VisibleContent:
+    answers, problems = version_content(version)
+    if can_see_answer_identifiers(user, version.interview):
+        return VisibleContent(answers, problems, frozenset())
+    paths = frozenset(
+        Question.objects.filter(
+            version_id=version.instrument_version_id, disclosure=Disclosure.DIRECT_IDENTIFIER
+        ).values_list("path", flat=True)
+    )
+    if not paths:
+        return VisibleContent(answers, problems, frozenset())
+    hidden: set[str] = set()
+    notice = _("hidden: direct identifier")
+
+    def mask(data: Any, path: str) -> Any:
+        if isinstance(data, Mapping):
+            return {k: mask(v, f"{path}/{k}" if path else str(k)) for k, v in data.items()}
+        if isinstance(data, list):
+            return [mask(item, path) for item in data]
+        if path in paths and data not in (None, ""):
+            hidden.add(str(data))
+            return notice
+        return data
+
+    masked = mask(answers, "")
+    return VisibleContent(masked, problems, frozenset(hidden))
 
 
 def version_content(version: InterviewVersion) -> tuple[dict, list[str]]:

@@ -32,7 +32,7 @@ from fieldwork.interviews.selectors import (
     interview_review_history,
     interview_version_diff,
     interview_versions,
-    version_content,
+    version_content_for,
 )
 from fieldwork.interviews.services import (
     ALLOWED,
@@ -163,8 +163,13 @@ def _detail_context(request, study, interview, *, review_form=None, comment_form
     versions = list(interview_versions(interview))
     label, show = _labeller(versions)
     current = next((v for v in versions if v.pk == interview.current_version_id), None)
-    # Decrypted submissions' answers open from their seal, once per version.
-    contents = {version.pk: version_content(version) for version in versions}
+    # Decrypted submissions' answers open from their seal, once per version; direct
+    # identifiers (and the files they name) hidden from readers who may not see them.
+    visible = {version.pk: version_content_for(request.user, version) for version in versions}
+    contents = {pk: (seen.answers, seen.problems) for pk, seen in visible.items()}
+    for version in versions:
+        hidden = visible[version.pk].hidden_files
+        version.visible_files = [f for f in version.attachments.all() if f.name not in hidden]
     answers, problems = [], []
     if current is not None:
         current_answers, problems = contents[current.pk]
@@ -271,7 +276,9 @@ def interview_attachment_view(request, slug, interview_id, version_number, filen
     interview (coders listen to recordings to code them); each opening is audited."""
     study = study_for(request.user, slug, need=Perm.INTERVIEW_VIEW)
     interview = _interview_for(request.user, study, interview_id)
-    attachment = interview_attachment(interview, number=version_number, name=filename)
+    attachment = interview_attachment(
+        interview, number=version_number, name=filename, user=request.user
+    )
     if attachment is None:
         raise Http404
     return file_download(

@@ -78,7 +78,7 @@ def test_the_api_lists_a_phone_interview_s_files_problems_and_device(study_world
     assert phone.send(body).status_code == 201
     interview = Interview.objects.get()
     client = Client()
-    client.force_login(study_world.member(Role.CODER))
+    client.force_login(study_world.member(Role.SUPERVISOR))
     detail = client.get(
         f"/api/v1/studies/{study_world.study.slug}/interviews/{interview.client_uuid}/"
     ).json()
@@ -99,6 +99,43 @@ def test_the_api_lists_a_phone_interview_s_files_problems_and_device(study_world
     got = client.get(attachment["url"])
     assert got.status_code == 200 and got.content == JPEG
     assert AuditEvent.objects.filter(action="interview.attachment_opened").count() == 1
+
+
+def test_a_coder_reads_no_direct_identifier_nor_the_photo_of_one(study_world, phone):
+    """The checkpoint form's respondent name, phone number, position and photo are direct
+    identifiers: a coder codes the interview without them, page and API; a supervisor
+    reviewing it, and the field researcher who recorded it, read them."""
+    version = study_world.published_version
+    xml = (
+        f"<data id='checkpoint' version='{version.version}'><respondent_name>Amadou Guindo"
+        "</respondent_name><telephone>76000000</telephone><age>34</age><location>14.5 -3.9 0 0"
+        "</location><photo>face.jpg</photo><checkpoint><armed_group>none</armed_group>"
+        "<what_happened>Stopped at dawn</what_happened></checkpoint><meta><instanceID>"
+        "uuid:5c1d4c1e-7d0b-4f5e-9d2a-0a4c7c1b2e3f</instanceID></meta></data>"
+    ).encode()
+    assert phone.send(xml, ("face.jpg", JPEG)).status_code == 201
+    interview = Interview.objects.get()
+    api = f"/api/v1/studies/{study_world.study.slug}/interviews/{interview.client_uuid}/"
+    photo = (
+        f"/studies/{study_world.study.slug}/interviews/{interview.client_uuid}"
+        "/versions/1/files/face.jpg"
+    )
+
+    client, page = _page(study_world, Role.CODER, interview)
+    html = page.content.decode()
+    assert "Amadou Guindo" not in html and "76000000" not in html and "14.5 -3.9" not in html
+    assert "hidden: direct identifier" in html and "Stopped at dawn" in html
+    assert photo not in html and client.get(photo).status_code == 404
+    answers = client.get(api).json()["answers"]
+    assert answers["respondent_name"] == "hidden: direct identifier"
+    assert answers["checkpoint"]["what_happened"] == "Stopped at dawn"
+    assert client.get(api).json()["versions"][0]["attachments"] == []
+
+    for role in (Role.SUPERVISOR, Role.FIELD_RESEARCHER):
+        client, page = _page(study_world, role, interview)
+        assert "Amadou Guindo" in page.content.decode()
+        assert client.get(photo).content == JPEG
+        assert client.get(api).json()["answers"]["respondent_name"] == "Amadou Guindo"
 
 
 def test_the_queue_flags_encrypted_interviews_and_answers_to_check(study_world, phone):
