@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from fieldwork.audit.services import audit_record
 from fieldwork.core.errors import ServiceError
-from fieldwork.instruments.answers import validate_answers
+from fieldwork.instruments.answers import answer_at, validate_answers
 from fieldwork.instruments.models import InstrumentVersion
 from fieldwork.instruments.selectors import (
     SOURCE_QUESTION,
@@ -219,6 +219,29 @@ def _check_source(*, study, version: InstrumentVersion, source) -> None:
     consent_require_participation(source=source)
 
 
+def _check_source_answer(*, version: InstrumentVersion, source, answers) -> None:
+    """The `source_code` answer, when given, names the interview's own source: otherwise
+    the answers would speak of someone whose consent nobody checked."""
+    path = version_source_question(version=version)
+    if source is None or path is None or not isinstance(answers, dict):
+        return
+    named = answer_at(answers, path)
+    named = named.strip() if isinstance(named, str) else named
+    if named in (None, "") or str(named).casefold() == source.code.casefold():
+        return
+    raise ServiceError(
+        {
+            "answers": [
+                _(
+                    "%(question)s: the answer names the source “%(named)s”, but the interview "
+                    "is recorded for source %(code)s. Correct one or the other."
+                )
+                % {"question": path, "named": named, "code": source.code}
+            ]
+        }
+    )
+
+
 def _payload(raw_payload) -> tuple[bytes, str]:
     raw = bytes(raw_payload)
     return raw, hashlib.sha256(raw).hexdigest()
@@ -319,6 +342,7 @@ def interview_record(
         cleaned, problems = {}, list(notes or [])
     else:
         _check_source(study=study, version=instrument_version, source=source)
+        _check_source_answer(version=instrument_version, source=source, answers=answers)
         today = timezone.localdate(conducted_at) if conducted_at else timezone.localdate()
         cleaned, problems = _clean_answers(
             version=instrument_version,
@@ -532,6 +556,7 @@ def interview_edit(
         )
     version_used = instrument_version or current.instrument_version
     _check_version(study=study, version=version_used, instrument=interview.instrument)
+    _check_source_answer(version=version_used, source=interview.source, answers=answers)
     today = (
         timezone.localdate(interview.conducted_at)
         if interview.conducted_at

@@ -272,3 +272,26 @@ def test_the_field_researcher_comments_once_issues_are_raised(client, world):
     assert answered.json()["state"] == S.HAS_ISSUES
     assert coder.status_code == 403
     assert ReviewEvent.objects.count() == 2
+
+
+def test_answers_naming_another_source_than_the_interview_s_answer_400(client, world):
+    """The `source_code` answer must name the interview's own source: the API must not
+    store answers about someone whose consent nobody checked."""
+    from tests.factories import make_source
+    from tests.openrosa.conftest import publish
+
+    visit = publish(world, "fieldwork/source_visit.md")
+    other = make_source(study=world.study, by=world.member(FR))
+
+    def visit_body(code):
+        answers = {"source_code": code, "armed_group": "dna"}
+        return body(world, instrument_version=visit.pk, answers=answers, place=None)
+
+    response = record(client, world, **visit_body(other.code))
+    assert response.status_code == 400
+    (message,) = response.json()["answers"]
+    assert other.code in message and world.source.code in message
+    assert _counts() == (0, 0, 0)
+
+    response = record(client, world, **visit_body(world.source.code.lower()))
+    assert response.status_code == 201, response.json()
