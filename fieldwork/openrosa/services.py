@@ -41,8 +41,10 @@ from fieldwork.sources.blobs import seal_blob
 from fieldwork.sources.models import Source
 from fieldwork.sources.services import consent_require_participation
 
-#: File types a submission may carry, by extension (lower case): what ODK Collect records
-#: (photos, audio, video, documents, its audit log) and encrypted parts.
+#: File types Fieldwork knows, by extension (lower case): what ODK Collect records (photos,
+#: audio, video, documents, its audit log) and encrypted parts. A file of another type is
+#: kept too, as application/octet-stream (a phone's finalized form cannot drop its file;
+#: Collect writes some recordings as .bin), unless it is in REFUSED_TYPES.
 ATTACHMENT_TYPES: dict[str, str] = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
@@ -73,7 +75,32 @@ ATTACHMENT_TYPES: dict[str, str] = {
     ".ods": "application/vnd.oasis.opendocument.spreadsheet",
     ".xml": "application/xml",
     ".enc": "application/octet-stream",
+    ".3gpp": "audio/3gpp",
+    ".m4v": "video/mp4",
+    ".mkv": "video/x-matroska",
+    ".avi": "video/x-msvideo",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".bmp": "image/bmp",
+    ".doc": "application/msword",
+    ".xls": "application/vnd.ms-excel",
+    ".ppt": "application/vnd.ms-powerpoint",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odp": "application/vnd.oasis.opendocument.presentation",
+    ".rtf": "application/rtf",
+    ".json": "application/json",
+    ".kml": "application/vnd.google-earth.kml+xml",
+    ".gpx": "application/gpx+xml",
 }
+
+#: Programs and web pages: a file that runs when opened could harm whoever opens it at the
+#: office. The only types refused, with a message naming the file.
+REFUSED_TYPES = frozenset(
+    {
+        ".exe", ".msi", ".dll", ".com", ".scr", ".bat", ".cmd", ".ps1", ".vbs", ".js",
+        ".jar", ".apk", ".sh", ".php", ".hta", ".html", ".htm", ".xhtml", ".svg",
+    }
+)  # fmt: skip
 
 
 def max_submission_bytes() -> int:
@@ -228,14 +255,15 @@ def _check_files(files: list[SubmissionFile], expected: list[str]) -> None:
         if part.name not in expected:
             continue
         suffix = PurePosixPath(part.name).suffix.lower()
-        if suffix not in ATTACHMENT_TYPES:
+        if suffix in REFUSED_TYPES:
             raise _Refused(
                 400,
                 _(
-                    "The file “%(name)s” is of a type Fieldwork does not keep (%(suffix)s); "
-                    "photos, audio, video, PDF, CSV and text files are accepted."
+                    "The file “%(name)s” is a program or a web page (%(suffix)s): Fieldwork "
+                    "does not keep files that run when opened. Remove it from the form and "
+                    "send the form again."
                 )
-                % {"name": part.name, "suffix": suffix or _("no extension")},
+                % {"name": part.name, "suffix": suffix},
             )
         if len(part.content) > limit:
             raise _Refused(

@@ -339,11 +339,22 @@ def test_a_file_the_submission_does_not_name_is_ignored(phone, tutorial):
     assert Attachment.objects.count() == 0
 
 
-def test_a_file_of_a_forbidden_type_is_refused_and_nothing_is_stored(phone, tutorial):
+def test_a_program_is_refused_and_nothing_is_stored(phone, tutorial):
     response = phone.send(_with_picture("run.exe"), ("run.exe", b"MZ"))
     assert response.status_code == 400
-    assert "run.exe" in message(response)
+    assert "run.exe" in message(response) and "program" in message(response)
     assert Interview.objects.count() == 0
+
+
+def test_a_file_of_a_type_fieldwork_does_not_know_is_kept_for_download(phone, tutorial):
+    """ODK Collect writes some recordings as .bin (ruodk_I8n_no_lang_choicefilter): the
+    phone can no longer change its finalized form, so the file is kept, sealed, and served
+    only as a download."""
+    response = phone.send(_with_picture("1701678899551.bin"), ("1701678899551.bin", b"\x00voice"))
+    assert response.status_code == 201, message(response)
+    attachment = Attachment.objects.get()
+    assert attachment.name == "1701678899551.bin"
+    assert attachment.content_type == "application/octet-stream"
 
 
 def test_a_file_over_the_limit_is_refused_with_the_limit(phone, tutorial, settings):
