@@ -18,6 +18,8 @@ from fieldwork.interviews.api import (
     InterviewDetailApi,
     InterviewListApi,
     InterviewReviewApi,
+    InterviewSubmitApi,
+    InterviewVersionListApi,
 )
 from fieldwork.sources.api import (
     ConsentFormDetailApi,
@@ -87,6 +89,8 @@ urlpatterns = [
     path(INTERVIEW, InterviewDetailApi.as_view(), name="interview-detail"),
     path(INTERVIEW + "review/", InterviewReviewApi.as_view(), name="interview-review"),
     path(INTERVIEW + "comments/", InterviewCommentApi.as_view(), name="interview-comment"),
+    path(INTERVIEW + "submit/", InterviewSubmitApi.as_view(), name="interview-submit"),
+    path(INTERVIEW + "versions/", InterviewVersionListApi.as_view(), name="interview-version-list"),
     path(
         INTERVIEW + "versions/<int:version_number>/files/<str:filename>",
         InterviewAttachmentApi.as_view(),

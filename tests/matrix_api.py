@@ -63,6 +63,9 @@ API_MATRIX = [
     # The world's interview is "received": only reviewers may comment (its field researcher
     # answers once it is marked as having issues).
     ("api:interview-comment", "post", STAFF),
+    # Its field researcher and the reviewers send a draft for review and correct it.
+    ("api:interview-submit", "post", RECORDERS),
+    ("api:interview-version-list", "post", RECORDERS),
     # a photo sent with the world's interview (`StudyWorld.files`)
     ("api:interview-attachment", "get", INTERVIEW_READERS),
     # Transcripts follow the interview: coders read, its field researcher and staff save.

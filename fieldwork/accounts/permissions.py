@@ -135,6 +135,16 @@ def can_see_identity_directly(user, source: "Source") -> bool:
     return role in RECORDER_ROLES
 
 
+def can_edit_interview(user, interview) -> bool:
+    """A new version of an interview: from the field researcher who recorded it (her phone,
+    the API) or a reviewer of the study."""
+    if has_perm(user, interview.study, Perm.INTERVIEW_REVIEW):
+        return True
+    return interview.researcher_id == getattr(user, "pk", None) and has_perm(
+        user, interview.study, Perm.INTERVIEW_RECORD
+    )
+
+
 def can_see_answer_identifiers(user, interview) -> bool:
     """Answers to a questionnaire's direct-identifier questions (a respondent's name, phone
     number, photo): the field researcher who recorded the interview and the supervisors and

@@ -15,7 +15,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from fieldwork.accounts.permissions import Perm
+from fieldwork.accounts.permissions import Perm, can_edit_interview
 from fieldwork.core.api import StudyObjectField, StudyScopedApi
 from fieldwork.core.web import file_download
 from fieldwork.instruments.models import InstrumentVersion
@@ -33,8 +33,10 @@ from fieldwork.interviews.selectors import (
 from fieldwork.interviews.services import (
     attachment_open,
     interview_comment,
+    interview_edit,
     interview_record,
     interview_review,
+    interview_submit,
 )
 from fieldwork.sources.models import Source
 from fieldwork.studies.models import Place
@@ -395,6 +397,105 @@ class InterviewCommentApi(InterviewApi):
         data = self.validated(self.InputSerializer, request.data)
         interview_comment(interview=interview, by=request.user, text=data["text"])
         return self.detail(interview, status_code=status.HTTP_201_CREATED)
+
+
+class InterviewSubmitApi(InterviewApi):
+    required_perms = {"POST": Perm.INTERVIEW_RECORD}
+
+    @extend_schema(
+        summary="Send a draft interview for review",
+        description=(
+            "Moves a draft to “received”, checking its source's participation consent again. "
+            "Sending a received interview again changes nothing; any other state answers 400."
+        ),
+        request=None,
+        responses={
+            200: InterviewDetailOutputSerializer,
+            400: OpenApiResponse(description=gettext_lazy("Not a draft, or no consent.")),
+        },
+    )
+    def post(self, request: Request, slug: str, interview_id) -> Response:
+        interview = self.interview(interview_id)
+        if not can_edit_interview(request.user, interview):
+            raise PermissionDenied
+        interview_submit(interview=interview, by=request.user)
+        return self.detail(interview)
+
+
+class InterviewVersionListApi(InterviewApi):
+    """Corrections: a new immutable version of an interview, as an ODK Collect edit
+    (deprecatedID) is, for web and API clients."""
+
+    required_perms = {"POST": Perm.INTERVIEW_RECORD}
+
+    class InputSerializer(serializers.Serializer):
+        instance_id = serializers.UUIDField(
+            help_text=gettext_lazy("Made by the client for this version; sending it again is safe.")
+        )
+        replaces = serializers.UUIDField(
+            help_text=gettext_lazy(
+                "The instance ID of the version corrected, the interview's current one "
+                "(an edit of an out-of-date version is refused with 409 and kept)."
+            )
+        )
+        answers = serializers.DictField(help_text=gettext_lazy("All the answers, corrected."))
+        instrument_version = StudyVersionField(
+            queryset=InstrumentVersion.objects.select_related("instrument"),
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text=gettext_lazy(
+                "Id of a published version of the same questionnaire; the current one's "
+                "when left out."
+            ),
+        )
+
+    @extend_schema(
+        summary="Correct an interview: record its next version",
+        description=(
+            "The field researcher who recorded the interview, or a reviewer. The answers are "
+            "checked as on creation; the interview becomes “edited” and waits for review "
+            "again."
+        ),
+        request=InputSerializer,
+        responses={
+            201: InterviewDetailOutputSerializer,
+            200: OpenApiResponse(
+                InterviewDetailOutputSerializer,
+                description=gettext_lazy("Already stored: the stored interview."),
+            ),
+            409: OpenApiResponse(
+                ConflictOutputSerializer,
+                description=gettext_lazy(
+                    "Another body under this instance_id, or an out-of-date version replaced."
+                ),
+            ),
+        },
+    )
+    def post(self, request: Request, slug: str, interview_id) -> Response:
+        raw = request.body  # before parsing: the body exactly as received
+        interview = self.interview(interview_id)
+        if not can_edit_interview(request.user, interview):
+            raise PermissionDenied
+        data = self.validated(self.InputSerializer, request.data)
+        result = interview_edit(
+            interview=interview,
+            by=request.user,
+            instance_id=data["instance_id"],
+            deprecated_id=data["replaces"],
+            answers=data["answers"],
+            raw_payload=raw,
+            payload_format=InterviewVersion.Format.JSON,
+            instrument_version=data["instrument_version"],
+        )
+        if result.outcome == "conflict":
+            return Response(
+                {"detail": f"{result.conflict.reason} {_('It was refused and kept for review.')}"},
+                status=status.HTTP_409_CONFLICT,
+            )
+        if result.outcome == "duplicate":
+            return self.detail(result.interview)
+        return self.detail(result.interview, status_code=status.HTTP_201_CREATED)
 
 
 class InterviewAttachmentApi(InterviewApi):

@@ -70,6 +70,9 @@ class RecordResult:
     conflict: SubmissionConflict | None = None
 
 
+#: How far ahead of the server's clock a phone's or client's clock may be.
+_CLOCK_SLACK = dt.timedelta(days=1)
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -97,7 +100,7 @@ def _resend(
 ) -> RecordResult:
     """A body under an instanceID already stored: the same body is a duplicate (nothing
     written); another body is a conflict, kept."""
-    if stored.payload_sha256 == sha:
+    if _same_body(stored, raw=raw, sha=sha, payload_format=payload_format):
         return RecordResult(interview=stored.interview, version=stored, outcome="duplicate")
     return _conflict(
         study=study,
@@ -109,6 +112,20 @@ def _resend(
         payload_format=payload_format,
         reason=_("A different submission is already stored under this instance ID."),
     )
+
+
+def _same_body(stored: InterviewVersion, *, raw: bytes, sha: str, payload_format: str) -> bool:
+    """The same bytes; or, for JSON from the API, the same document written otherwise (keys
+    in another order, other spacing), which a client library may do on a retry."""
+    if stored.payload_sha256 == sha:
+        return True
+    json_format = InterviewVersion.Format.JSON
+    if payload_format != json_format or stored.payload_format != json_format:
+        return False
+    try:
+        return json.loads(raw) == json.loads(bytes(stored.raw_payload))
+    except ValueError:
+        return False
 
 
 def _conflict(
@@ -335,6 +352,11 @@ def interview_record(
 
     if place is not None and place.study_id != study.pk:
         raise ServiceError({"place": [_("This place belongs to another study.")]})
+    if conducted_at is not None and conducted_at > timezone.now() + _CLOCK_SLACK:
+        # today() in the form's rules is the interview's day: a future one would pass them.
+        raise ServiceError(
+            {"conducted_at": [_("An interview cannot have been conducted in the future.")]}
+        )
     if mode not in Interview.Mode.values:
         raise ServiceError({"mode": [_("Unknown interview mode: %(mode)s.") % {"mode": mode}]})
     _check_version(study=study, version=instrument_version)

@@ -20,7 +20,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from fieldwork.accounts.permissions import Perm, has_perm
+from fieldwork.accounts.permissions import Perm, can_edit_interview, has_perm
 from fieldwork.audit.services import audit_record
 from fieldwork.core.errors import ServiceError
 from fieldwork.instruments.answers import answer_at
@@ -373,12 +373,6 @@ def _store_files(
     return added, ignored, len(expected - have)
 
 
-def _may_edit(*, user, interview: Interview) -> bool:
-    return interview.researcher_id == user.pk or has_perm(
-        user, interview.study, Perm.INTERVIEW_REVIEW
-    )
-
-
 def submission_receive(
     *, study, by, xml: bytes, files: list[SubmissionFile], device: Device | None = None
 ) -> SubmissionOutcome:
@@ -514,7 +508,7 @@ def _edit(*, study, by, version, parsed, instance_id, common):
         .filter(study=study, instance_id=_instance_uuid(parsed.deprecated_id))
         .first()
     )
-    if replaced is not None and not _may_edit(user=by, interview=replaced.interview):
+    if replaced is not None and not can_edit_interview(by, replaced.interview):
         # As if unknown: a field researcher learns nothing of another's interviews.
         replaced = None
     if replaced is None:

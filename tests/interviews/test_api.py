@@ -112,6 +112,11 @@ def test_the_same_body_again_answers_200_with_the_stored_interview(client, world
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["uuid"] == first.json()["uuid"]
     assert _counts() == before
+    # the same document written otherwise (keys reordered, other spacing) by a retrying client
+    rewritten = json.dumps(dict(reversed(list(data.items()))), indent=2) + "\n"
+    retried = client.post(world.url("api:interview-list"), rewritten, "application/json")
+    assert retried.status_code == 200
+    assert _counts() == before
 
 
 def test_another_body_under_the_same_uuid_answers_409_and_is_kept(client, world):
@@ -295,3 +300,54 @@ def test_answers_naming_another_source_than_the_interview_s_answer_400(client, w
 
     response = record(client, world, **visit_body(world.source.code.lower()))
     assert response.status_code == 201, response.json()
+
+
+def test_a_draft_is_sent_for_review_through_the_api(client, world):
+    response = record(client, world, draft=True)
+    assert response.status_code == 201 and response.json()["state"] == S.DRAFT
+    url = interview_url(world, response.json()["uuid"], "api:interview-submit")
+    assert post_json(as_role(client, world, CODER), url, {}).status_code == 403
+    sent = post_json(as_role(client, world, FR), url, {})
+    assert sent.status_code == 200 and sent.json()["state"] == S.RECEIVED
+    # once received, the supervisor's moves apply; sending again changes nothing
+    assert post_json(client, url, {}).json()["state"] == S.RECEIVED
+
+
+def test_the_researcher_corrects_an_interview_marked_as_having_issues(client, world):
+    created = record(client, world).json()
+    first = created["versions"][0]["instance_id"]
+    review = interview_url(world, created["uuid"], "api:interview-review")
+    marked = post_json(
+        as_role(client, world, SUP), review, {"to": "has_issues", "comment": "Age?"}
+    )
+    assert marked.status_code == 200, marked.json()
+    url = interview_url(world, created["uuid"], "api:interview-version-list")
+    correction = {
+        "instance_id": str(uuid.uuid4()),
+        "replaces": first,
+        "answers": {**ANSWERS, "age": "43"},
+    }
+    bad = {**correction, "instance_id": str(uuid.uuid4()), "answers": {**ANSWERS, "age": "9"}}
+    refused = post_json(as_role(client, world, FR), url, bad)
+    assert refused.status_code == 400 and refused.json()["answers"][0].startswith("age:")
+
+    response = post_json(client, url, correction)
+    assert response.status_code == 201, response.json()
+    detail = response.json()
+    assert detail["state"] == S.EDITED and detail["answers"]["age"] == 43
+    assert [v["number"] for v in detail["versions"]] == [1, 2]
+    assert post_json(client, url, correction).status_code == 200  # sent again: nothing new
+    # a second correction of version 1, made from an out-of-date copy: 409, kept
+    stale = {**correction, "instance_id": str(uuid.uuid4())}
+    response = post_json(client, url, stale)
+    assert response.status_code == 409 and "no longer the current one" in response.json()["detail"]
+    assert SubmissionConflict.objects.count() == 1
+    # a coder never corrects
+    assert post_json(as_role(client, world, CODER), url, correction).status_code == 403
+
+
+def test_an_interview_dated_in_the_future_answers_400(client, world):
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
+    response = record(client, world, conducted_at=later)
+    assert response.status_code == 400
+    assert "future" in response.json()["conducted_at"][0]
