@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from .specs import (
     GROUP_TYPES,
@@ -27,6 +27,7 @@ from .specs import (
     Problem,
     QuestionSpec,
 )
+from .xlsform import pick_text
 from .xpath import (
     Environment,
     Node,
@@ -272,11 +273,14 @@ class _ChoiceLabels:
 
 
 def _label(labels: Mapping[str, str], language: str | None) -> str:
+    """A label or message in `language` (a form's column name, "Français (fr)", or a code),
+    else in the interface's language, as the messages around it are: "“Âge” n'est pas
+    accepté : Between 15 and 119." mixed two languages."""
     if not labels:
         return ""
     if language and labels.get(language):
         return labels[language]
-    return next(iter(labels.values()))
+    return pick_text(dict(labels), language=language or get_language() or "")
 
 
 # --------------------------------------------------------------------------- the check

@@ -389,6 +389,14 @@ def test_the_constraint_message_in_the_language_asked():
     assert messages(result) == ["age: “Age (fr)” is not accepted: Entre 15 et 119."]
 
 
+def test_without_a_language_asked_the_interface_s_language_is_used():
+    """A French-speaking supervisor reads the form's French message, not its first column."""
+    with translation.override("fr"):
+        (message,) = messages(check(changed(age="12")))
+    assert "Entre 15 et 119." in message and "Age (fr)" in message
+    assert "Between" not in message
+
+
 # (answers changed, keys (paths) absent from cleaned, keys present)
 RELEVANCE = [
     # no consent: its dependants go, the whole checkpoint group with them
