@@ -209,6 +209,8 @@ class StudyPermission(BasePermission):
         if perm is None and request.method in ("HEAD", "OPTIONS"):
             perm = getattr(view, "required_perms", {}).get("GET")
         if perm is None:
+            if not hasattr(view, request.method.lower()):
+                raise exceptions.MethodNotAllowed(request.method)  # 405, as HTTP says
             return False
         # REST framework's own exceptions, not Django's: the browsable API probes the other
         # methods' permissions while rendering a response and catches only these; a Django

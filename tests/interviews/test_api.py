@@ -351,3 +351,11 @@ def test_an_interview_dated_in_the_future_answers_400(client, world):
     response = record(client, world, conducted_at=later)
     assert response.status_code == 400
     assert "future" in response.json()["conducted_at"][0]
+
+
+def test_a_method_the_endpoint_does_not_have_answers_405(client, world):
+    interview = record(client, world).json()
+    url = interview_url(world, interview["uuid"])
+    response = as_role(client, world, SUP).patch(url, "{}", content_type="application/json")
+    assert response.status_code == 405
+    assert "GET" in response["Allow"]
