@@ -38,6 +38,8 @@ API_PATHS = {
     "/api/v1/studies/{slug}/interviews/{interview_id}/",
     "/api/v1/studies/{slug}/interviews/{interview_id}/review/",
     "/api/v1/studies/{slug}/interviews/{interview_id}/comments/",
+    "/api/v1/studies/{slug}/interviews/{interview_id}/submit/",
+    "/api/v1/studies/{slug}/interviews/{interview_id}/versions/",
     "/api/v1/studies/{slug}/interviews/{interview_id}/versions/{version_number}/files/{filename}",
     "/api/v1/studies/{slug}/interviews/{interview_id}/transcript/",
 }
@@ -122,12 +124,31 @@ def test_docs_page_does_not_call_the_online_validator(client, user):
     assert '"validatorUrl": null' in html
 
 
-def test_methods_a_view_does_not_list_are_refused(client, study_world):
+def test_methods_a_view_does_not_have_answer_405(client, study_world):
     client.force_login(study_world.member(Role.STUDY_ADMIN))
 
-    assert client.delete(study_world.url("api:source-detail")).status_code == 403
-    assert client.put(study_world.url("api:place-detail"), {}).status_code == 403
-    assert client.delete(study_world.url("api:audit-event-list")).status_code == 403
+    assert client.delete(study_world.url("api:source-detail")).status_code == 405
+    assert client.put(study_world.url("api:place-detail"), {}).status_code == 405
+    assert client.delete(study_world.url("api:audit-event-list")).status_code == 405
+
+
+def test_a_handler_without_a_permission_is_refused(study_world):
+    """Deny by default: a method a view handles but whose permission nobody wrote down."""
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    from fieldwork.accounts.permissions import Perm
+    from fieldwork.core.api import StudyScopedApi
+
+    class Forgotten(StudyScopedApi):
+        required_perms = {"GET": Perm.STUDY_VIEW}
+
+        def delete(self, request, slug):  # pragma: no cover - never reached
+            raise AssertionError("reached")
+
+    request = APIRequestFactory().delete("/")
+    force_authenticate(request, user=study_world.member(Role.STUDY_ADMIN))
+    response = Forgotten.as_view()(request, slug=study_world.study.slug)
+    assert response.status_code == 403
 
 
 def test_browsable_api_page_opens_for_a_read_only_role(client, study_world):

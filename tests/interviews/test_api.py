@@ -359,3 +359,11 @@ def test_a_method_the_endpoint_does_not_have_answers_405(client, world):
     response = as_role(client, world, SUP).patch(url, "{}", content_type="application/json")
     assert response.status_code == 405
     assert "GET" in response["Allow"]
+
+
+def test_an_interview_id_that_is_not_a_uuid_answers_a_json_404(client, world):
+    response = as_role(client, world, SUP).get(
+        f"/api/v1/studies/{world.study.slug}/interviews/not-a-uuid/"
+    )
+    assert response.status_code == 404
+    assert response.json()["detail"]
