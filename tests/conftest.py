@@ -120,7 +120,7 @@ class StudyWorld:
         """A file named "photo.jpg" twice: a form media file of the published questionnaire,
         and a photo sent with the world's interview. Returns the name."""
         from fieldwork.instruments.models import FormMedia
-        from fieldwork.openrosa.services import SubmissionFile, _store_files
+        from fieldwork.interviews.attachments import SubmissionFile, store_files
 
         FormMedia.objects.create(
             version=self.published_version,
@@ -134,7 +134,7 @@ class StudyWorld:
         version = self.interview.current_version
         type(version).objects.filter(pk=version.pk).update(expected_attachments=["photo.jpg"])
         version.expected_attachments = ["photo.jpg"]
-        _store_files(version=version, files=[SubmissionFile(name="photo.jpg", content=b"\xff\xd8")])
+        store_files(version=version, files=[SubmissionFile(name="photo.jpg", content=b"\xff\xd8")])
         return "photo.jpg"
 
     def member(self, role):

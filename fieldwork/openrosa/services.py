@@ -11,10 +11,9 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -27,7 +26,13 @@ from fieldwork.instruments.answers import answer_at
 from fieldwork.instruments.models import Instrument, InstrumentVersion
 from fieldwork.instruments.selectors import version_form, version_source_question
 from fieldwork.instruments.specs import BINARY_TYPES
-from fieldwork.interviews.models import Attachment, Interview, InterviewVersion
+from fieldwork.interviews.attachments import (
+    FileRefused,
+    SubmissionFile,
+    check_files,
+    store_files,
+)
+from fieldwork.interviews.models import Interview, InterviewVersion
 from fieldwork.interviews.services import interview_decrypted, interview_edit, interview_record
 from fieldwork.openrosa import odk_crypto
 from fieldwork.openrosa.models import Device, token_digest
@@ -37,70 +42,8 @@ from fieldwork.openrosa.submission import (
     parse_submission,
     referenced_files,
 )
-from fieldwork.sources.blobs import seal_blob
 from fieldwork.sources.models import Source
 from fieldwork.sources.services import consent_require_participation
-
-#: File types Fieldwork knows, by extension (lower case): what ODK Collect records (photos,
-#: audio, video, documents, its audit log) and encrypted parts. A file of another type is
-#: kept too, as application/octet-stream (a phone's finalized form cannot drop its file;
-#: Collect writes some recordings as .bin), unless it is in REFUSED_TYPES.
-ATTACHMENT_TYPES: dict[str, str] = {
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".webp": "image/webp",
-    ".heic": "image/heic",
-    ".gif": "image/gif",
-    ".m4a": "audio/mp4",
-    ".mp3": "audio/mpeg",
-    ".amr": "audio/amr",
-    ".ogg": "audio/ogg",
-    ".opus": "audio/opus",
-    ".wav": "audio/wav",
-    ".aac": "audio/aac",
-    ".3gp": "video/3gpp",
-    ".mp4": "video/mp4",
-    ".webm": "video/webm",
-    ".pdf": "application/pdf",
-    ".csv": "text/csv",
-    ".txt": "text/plain",
-    ".geojson": "application/geo+json",
-    ".mov": "video/quicktime",
-    ".3ga": "audio/3gpp",
-    ".flac": "audio/flac",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".odt": "application/vnd.oasis.opendocument.text",
-    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
-    ".xml": "application/xml",
-    ".enc": "application/octet-stream",
-    ".3gpp": "audio/3gpp",
-    ".m4v": "video/mp4",
-    ".mkv": "video/x-matroska",
-    ".avi": "video/x-msvideo",
-    ".tif": "image/tiff",
-    ".tiff": "image/tiff",
-    ".bmp": "image/bmp",
-    ".doc": "application/msword",
-    ".xls": "application/vnd.ms-excel",
-    ".ppt": "application/vnd.ms-powerpoint",
-    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ".odp": "application/vnd.oasis.opendocument.presentation",
-    ".rtf": "application/rtf",
-    ".json": "application/json",
-    ".kml": "application/vnd.google-earth.kml+xml",
-    ".gpx": "application/gpx+xml",
-}
-
-#: Programs and web pages: a file that runs when opened could harm whoever opens it at the
-#: office. The only types refused, with a message naming the file.
-REFUSED_TYPES = frozenset(
-    {
-        ".exe", ".msi", ".dll", ".com", ".scr", ".bat", ".cmd", ".ps1", ".vbs", ".js",
-        ".jar", ".apk", ".sh", ".php", ".hta", ".html", ".htm", ".xhtml", ".svg",
-    }
-)  # fmt: skip
 
 
 def max_submission_bytes() -> int:
@@ -162,15 +105,6 @@ def device_seen(*, device: Device) -> None:
 
 
 # --------------------------------------------------------------------------- submissions
-
-
-@dataclass(frozen=True)
-class SubmissionFile:
-    """A part of the multipart body other than the XML: its name and bytes."""
-
-    name: str
-    content: bytes
-    content_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -248,35 +182,6 @@ class _Refused(Exception):
         self.message = message
 
 
-def _check_files(files: list[SubmissionFile], expected: list[str]) -> None:
-    """The size and type limits, on the files the submission names (others are ignored)."""
-    limit = settings.FIELDWORK_ATTACHMENT_MAX_BYTES
-    for part in files:
-        if part.name not in expected:
-            continue
-        suffix = PurePosixPath(part.name).suffix.lower()
-        if suffix in REFUSED_TYPES:
-            raise _Refused(
-                400,
-                _(
-                    "The file “%(name)s” is a program or a web page (%(suffix)s): Fieldwork "
-                    "does not keep files that run when opened. Remove it from the form and "
-                    "send the form again."
-                )
-                % {"name": part.name, "suffix": suffix},
-            )
-        if len(part.content) > limit:
-            raise _Refused(
-                413,
-                _("The file “%(name)s” is %(size)s MB; the limit is %(max)s MB.")
-                % {
-                    "name": part.name,
-                    "size": round(len(part.content) / 1024 / 1024, 1),
-                    "max": limit // 1024 // 1024,
-                },
-            )
-
-
 def _repeat_and_binary_paths(version: InstrumentVersion) -> tuple[list[str], list[str]]:
     form = version_form(version=version)
     return form.paths(["repeat"]), form.paths(BINARY_TYPES)
@@ -332,47 +237,6 @@ def _conducted_at(*, version: InstrumentVersion, answers: dict) -> dt.datetime |
     return value
 
 
-def _store_files(
-    *, version: InstrumentVersion, files: list[SubmissionFile]
-) -> tuple[int, list[str], int]:
-    """Seal and store the files the version expects and does not have yet. Returns how many
-    were added, the names of parts the submission does not refer to (ignored, as ODK
-    Central ignores them), and how many expected files are still missing."""
-    expected = set(version.expected_attachments)
-    if not expected:
-        return 0, [part.name for part in files], 0
-    have = set(Attachment.objects.filter(version=version).values_list("name", flat=True))
-    added, ignored = 0, []
-    for part in files:
-        if part.name not in expected:
-            ignored.append(part.name)
-            continue
-        if part.name in have:
-            continue  # sent again with a re-send: the first copy stays
-        suffix = PurePosixPath(part.name).suffix.lower()
-        attachment = Attachment(
-            study_id=version.study_id,
-            version=version,
-            name=part.name,
-            content_type=ATTACHMENT_TYPES.get(suffix, "application/octet-stream"),
-            size=len(part.content),
-            sha256=hashlib.sha256(part.content).hexdigest(),
-            received_at=timezone.now(),
-        )
-        sealed = seal_blob(data=part.content, context=attachment.context)
-        attachment.ciphertext = sealed.ciphertext
-        attachment.wrapped_key = sealed.wrapped_key
-        attachment.key_id = sealed.key_id
-        try:
-            with transaction.atomic():
-                attachment.save()
-        except IntegrityError:
-            continue  # the same file stored by a concurrent POST of this submission
-        have.add(part.name)
-        added += 1
-    return added, ignored, len(expected - have)
-
-
 def submission_receive(
     *, study, by, xml: bytes, files: list[SubmissionFile], device: Device | None = None
 ) -> SubmissionOutcome:
@@ -417,7 +281,10 @@ def _receive(*, study, by, xml, files, device) -> SubmissionOutcome:
         expected = list(parsed.encrypted_files)
     else:
         expected = referenced_files(parsed.answers, binaries)
-    _check_files(files, expected)
+    try:
+        check_files(files, expected)
+    except FileRefused as refused:
+        raise _Refused(refused.status, refused.message) from None
     common = {
         "by": by,
         "raw_payload": xml,
@@ -483,7 +350,7 @@ def _receive(*, study, by, xml, files, device) -> SubmissionOutcome:
         )
     version_row = result.version if result is not None else stored
     interview = result.interview if result is not None else stored.interview
-    added, ignored, missing = _store_files(version=version_row, files=files)
+    added, ignored, missing = store_files(version=version_row, files=files)
     if result is not None and result.outcome == "created":
         message = _("Interview received.")
     else:
@@ -564,5 +431,5 @@ def submission_apply_decrypted(*, version: InterviewVersion, xml: bytes, media: 
         files=[*referenced_files(parsed.answers, binaries), DECRYPTED_XML],
         by=by,
     )
-    _store_files(version=version, files=files)
+    store_files(version=version, files=files)
     return version

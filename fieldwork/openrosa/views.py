@@ -27,6 +27,7 @@ from fieldwork.accounts.permissions import Perm, has_perm, study_role
 from fieldwork.core.web import file_download
 from fieldwork.instruments.selectors import form_media_list
 from fieldwork.instruments.xlsform import xform_media_references
+from fieldwork.interviews.attachments import SubmissionFile
 from fieldwork.openrosa.models import Device, token_digest
 from fieldwork.openrosa.selectors import (
     form_media_get,
@@ -34,7 +35,6 @@ from fieldwork.openrosa.selectors import (
     published_forms,
 )
 from fieldwork.openrosa.services import (
-    SubmissionFile,
     device_seen,
     max_submission_bytes,
     submission_receive,

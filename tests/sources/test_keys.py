@@ -151,13 +151,13 @@ def test_malformed_master_key_in_the_environment_stops_the_app(tmp_path):
 @pytest.mark.django_db
 def test_rotation_rewraps_the_keys_of_attachments_too(key_files, study_world):
     from fieldwork.interviews.models import Attachment
-    from fieldwork.openrosa.services import SubmissionFile, _store_files
+    from fieldwork.interviews.attachments import SubmissionFile, store_files
     from fieldwork.sources.blobs import open_blob
 
     version = study_world.interview.current_version
     type(version).objects.filter(pk=version.pk).update(expected_attachments=["voice.m4a"])
     version.expected_attachments = ["voice.m4a"]
-    _store_files(version=version, files=[SubmissionFile(name="voice.m4a", content=b"a voice")])
+    store_files(version=version, files=[SubmissionFile(name="voice.m4a", content=b"a voice")])
 
     call_command("rotate_master_key", batch_size=2, stdout=io.StringIO())
 
