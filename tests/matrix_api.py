@@ -68,6 +68,7 @@ API_MATRIX = [
     ("api:interview-version-list", "post", RECORDERS),
     # a photo sent with the world's interview (`StudyWorld.files`)
     ("api:interview-attachment", "get", INTERVIEW_READERS),
+    ("api:interview-attachment", "put", RECORDERS),
     # Transcripts follow the interview: coders read, its field researcher and staff save.
     ("api:transcript-detail", "get", INTERVIEW_READERS),
     ("api:transcript-detail", "put", RECORDERS),

@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "interview.reviewed": _("Interview reviewed"),
     "interview.commented": _("Comment on an interview"),
     "interview.attachment_opened": _("Interview file opened"),
+    "interview.attachment_added": _("Interview file added"),
     "interview.decrypted": _("Encrypted interview decrypted"),
     "device.created": _("Phone given a token"),
     "device.revoked": _("Phone token revoked"),

@@ -12,13 +12,16 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
+from rest_framework.parsers import FileUploadParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fieldwork.accounts.permissions import Perm, can_edit_interview
 from fieldwork.core.api import StudyObjectField, StudyScopedApi
+from fieldwork.core.errors import ServiceError
 from fieldwork.core.web import file_download
 from fieldwork.instruments.models import InstrumentVersion
+from fieldwork.interviews.attachments import FileRefused, attachment_add, expected_files
 from fieldwork.interviews.filters import InterviewFilter
 from fieldwork.interviews.models import Interview, InterviewStatus, InterviewVersion
 from fieldwork.interviews.selectors import (
@@ -317,6 +320,9 @@ class InterviewListApi(InterviewApi):
             answers=data["answers"],
             raw_payload=raw,
             payload_format=InterviewVersion.Format.JSON,
+            expected_attachments=expected_files(
+                version=data["instrument_version"], answers=data["answers"]
+            ),
             place=data["place"],
             conducted_at=data["conducted_at"],
             language=data["language"],
@@ -487,6 +493,10 @@ class InterviewVersionListApi(InterviewApi):
             raw_payload=raw,
             payload_format=InterviewVersion.Format.JSON,
             instrument_version=data["instrument_version"],
+            expected_attachments=expected_files(
+                version=data["instrument_version"] or interview.current_version.instrument_version,
+                answers=data["answers"],
+            ),
         )
         if result.outcome == "conflict":
             return Response(
@@ -501,7 +511,51 @@ class InterviewVersionListApi(InterviewApi):
 class InterviewAttachmentApi(InterviewApi):
     """Not JSON: the file itself."""
 
-    required_perms = {"GET": Perm.INTERVIEW_VIEW}
+    required_perms = {"GET": Perm.INTERVIEW_VIEW, "PUT": Perm.INTERVIEW_RECORD}
+    parser_classes = [FileUploadParser]
+
+    @extend_schema(
+        summary="Upload a file the interview's answers name",
+        description=(
+            "The request body is the file (any Content-Type; the name is the URL's). For a "
+            "file the version's answers name (`missing_attachments`): sealed at rest, "
+            "audited. The same file again answers 200; another file under a stored name "
+            "409; a name the answers do not give, or a program or web page, 400; a file over "
+            "the limit 413."
+        ),
+        request={"application/octet-stream": OpenApiTypes.BINARY},
+        responses={
+            201: AttachmentOutputSerializer,
+            200: AttachmentOutputSerializer,
+            409: OpenApiResponse(description=gettext_lazy("Another file under this name.")),
+            413: OpenApiResponse(description=gettext_lazy("The file is over the limit.")),
+        },
+    )
+    def put(self, request: Request, slug: str, interview_id, version_number: int, filename: str):
+        interview = self.interview(interview_id)
+        if not can_edit_interview(request.user, interview):
+            raise PermissionDenied
+        version = interview.versions.filter(number=version_number).first()
+        upload = request.data.get("file")
+        if version is None:
+            raise Http404
+        if upload is None:
+            raise ValidationError({"file": [_("Send the file as the request body.")]})
+        before = version.attachments.filter(name=filename).exists()
+        try:
+            attachment = attachment_add(
+                version=version, by=request.user, name=filename, content=upload.read()
+            )
+        except FileRefused as refused:
+            return Response({"file": [refused.message]}, status=refused.status)
+        except ServiceError as exc:
+            if exc.code == "conflict":
+                return Response({"file": exc.messages}, status=status.HTTP_409_CONFLICT)
+            raise
+        return Response(
+            AttachmentOutputSerializer(attachment).data,
+            status=status.HTTP_200_OK if before else status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
         summary="Download a file sent with an interview",

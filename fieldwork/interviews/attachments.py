@@ -11,6 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fieldwork.audit.services import audit_record
+from fieldwork.core.errors import ServiceError
 from fieldwork.instruments.models import InstrumentVersion
 from fieldwork.instruments.selectors import version_form
 from fieldwork.instruments.specs import BINARY_TYPES
@@ -172,3 +174,42 @@ def store_files(
         have.add(part.name)
         added += 1
     return added, ignored, len(expected - have)
+
+
+def attachment_add(*, version: InterviewVersion, by, name: str, content: bytes) -> Attachment:
+    """A file the version's answers name, sent after them (the REST API's upload). Sending
+    the same file again returns the one stored; another file under a stored name, or a name
+    the answers do not give, is refused with a message saying what they do name."""
+    expected = list(version.expected_attachments)
+    if name not in expected:
+        listed = ", ".join(expected) if expected else _("none")
+        raise ServiceError(
+            {
+                "file": [
+                    _(
+                        "The answers of version %(number)s name no file “%(name)s”. Files "
+                        "they name: %(listed)s."
+                    )
+                    % {"number": version.number, "name": name, "listed": listed}
+                ]
+            }
+        )
+    stored = Attachment.objects.filter(version=version, name=name).first()
+    if stored is not None:
+        if stored.sha256 == hashlib.sha256(content).hexdigest():
+            return stored
+        raise ServiceError(
+            {"file": [_("Another file is already stored as “%(name)s”.") % {"name": name}]},
+            code="conflict",
+        )
+    check_files([SubmissionFile(name=name, content=content)], expected)
+    store_files(version=version, files=[SubmissionFile(name=name, content=content)])
+    attachment = Attachment.objects.get(version=version, name=name)
+    audit_record(
+        actor=by,
+        study=version.study,
+        action="interview.attachment_added",
+        target=version.interview,
+        data={"version": version.number, "file": name, "size": len(content)},
+    )
+    return attachment

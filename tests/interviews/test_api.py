@@ -367,3 +367,34 @@ def test_an_interview_id_that_is_not_a_uuid_answers_a_json_404(client, world):
     )
     assert response.status_code == 404
     assert response.json()["detail"]
+
+
+def test_files_named_by_the_answers_are_uploaded_after_them(client, world):
+    """A recording sent through the API: listed as missing until uploaded, sealed, and
+    downloaded back as sent."""
+    from tests.openrosa.conftest import publish
+
+    visit = publish(world, "fieldwork/source_visit.md")
+    answers = {"source_code": world.source.code, "armed_group": "dna", "recording": "rec.m4a"}
+    created = record(client, world, instrument_version=visit.pk, answers=answers, place=None)
+    assert created.status_code == 201, created.json()
+    (version,) = created.json()["versions"]
+    assert version["missing_attachments"] == ["rec.m4a"]
+
+    world.extra.update(interview_id=created.json()["uuid"], version_number=1, filename="rec.m4a")
+    url = world.url("api:interview-attachment")
+
+    def put(content, role=FR, target=url):
+        return as_role(client, world, role).put(target, content, content_type="audio/mp4")
+
+    assert put(b"a voice", role=CODER).status_code == 403
+    stored = put(b"a voice")
+    assert stored.status_code == 201, stored.content
+    assert stored.json()["size"] == 7 and stored.json()["content_type"] == "audio/mp4"
+    assert put(b"a voice").status_code == 200  # sent again
+    assert put(b"another voice").status_code == 409
+    refused = put(b"x", target=url.replace("rec.m4a", "other.m4a"))
+    assert refused.status_code == 400 and "rec.m4a" in refused.json()["file"][0]
+    detail = client.get(interview_url(world, created.json()["uuid"])).json()
+    assert detail["versions"][0]["missing_attachments"] == []
+    assert client.get(url).content == b"a voice"
