@@ -137,6 +137,24 @@ class StudyWorld:
         store_files(version=version, files=[SubmissionFile(name="photo.jpg", content=b"\xff\xd8")])
         return "photo.jpg"
 
+    @cached_property
+    def conflict(self) -> int:
+        """A body refused under the world's interview's instanceID, kept: its id."""
+        from fieldwork.interviews.services import interview_record
+
+        version = self.interview.current_version
+        result = interview_record(
+            study=self.study,
+            by=self.members[Role.FIELD_RESEARCHER],
+            client_uuid=version.instance_id,
+            instrument_version=version.instrument_version,
+            source=self.source,
+            answers={},
+            raw_payload=b"<data>another body</data>",
+            payload_format=version.payload_format,
+        )
+        return result.conflict.pk
+
     def member(self, role):
         if role == ANONYMOUS or role is None:
             return None
@@ -170,6 +188,8 @@ class StudyWorld:
             device, token = self.device
             available.setdefault("token", token)
             available.setdefault("device_id", device.pk)
+        if "conflict_id" in wanted:
+            available.setdefault("conflict_id", self.conflict)
         if wanted & {"filename", "version_number"}:
             available.setdefault("filename", self.files)
             available.setdefault("version_number", 1)

@@ -63,8 +63,8 @@ API_MATRIX = [
     # The world's interview is "received": only reviewers may comment (its field researcher
     # answers once it is marked as having issues).
     ("api:interview-comment", "post", STAFF),
-    # Its field researcher and the reviewers send a draft for review and correct it.
-    ("api:interview-submit", "post", RECORDERS),
+    # Its field researcher sends a draft for review; she and the reviewers correct it.
+    ("api:interview-submit", "post", {FR}),
     ("api:interview-version-list", "post", RECORDERS),
     # a photo sent with the world's interview (`StudyWorld.files`)
     ("api:interview-attachment", "get", INTERVIEW_READERS),

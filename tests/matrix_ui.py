@@ -84,6 +84,10 @@ UI_MATRIX = [
     ("interviews:interview-detail", "get", INTERVIEW_USERS),
     ("interviews:interview-review", "post", STAFF),
     ("interviews:interview-comment", "post", STAFF),
+    # its field researcher sends her draft for review; a refused body kept beside it
+    # (`StudyWorld.conflict`) is downloaded by reviewers
+    ("interviews:interview-submit", "post", {FR}),
+    ("interviews:interview-conflict", "get", STAFF),
     # a file of the world's interview (see test_role_matrix): whoever may read the interview
     ("interviews:interview-attachment", "get", INTERVIEW_USERS),
     # transcripts follow the interview: coders read them, its field researcher and staff write
@@ -141,6 +145,7 @@ POST_ONLY = frozenset(
         "instruments:version-media",
         "interviews:interview-review",
         "interviews:interview-comment",
+        "interviews:interview-submit",
         "imports:import-confirm",
         "devices:device-revoke",
         "formkeys:key-generate",

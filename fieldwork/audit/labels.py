@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "interview.commented": _("Comment on an interview"),
     "interview.attachment_opened": _("Interview file opened"),
     "interview.attachment_added": _("Interview file added"),
+    "interview.conflict_opened": _("Refused submission downloaded"),
     "interview.decrypted": _("Encrypted interview decrypted"),
     "device.created": _("Phone given a token"),
     "device.revoked": _("Phone token revoked"),

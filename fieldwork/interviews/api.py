@@ -411,8 +411,9 @@ class InterviewSubmitApi(InterviewApi):
     @extend_schema(
         summary="Send a draft interview for review",
         description=(
-            "Moves a draft to “received”, checking its source's participation consent again. "
-            "Sending a received interview again changes nothing; any other state answers 400."
+            "By the field researcher who recorded it. Moves a draft to “received”, checking "
+            "its source's participation consent again. Sending a received interview again "
+            "changes nothing; any other state answers 400."
         ),
         request=None,
         responses={
@@ -422,8 +423,8 @@ class InterviewSubmitApi(InterviewApi):
     )
     def post(self, request: Request, slug: str, interview_id) -> Response:
         interview = self.interview(interview_id)
-        if not can_edit_interview(request.user, interview):
-            raise PermissionDenied
+        if interview.researcher_id != request.user.pk:
+            raise PermissionDenied  # as on the page: the field researcher sends her own draft
         interview_submit(interview=interview, by=request.user)
         return self.detail(interview)
 

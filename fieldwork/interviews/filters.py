@@ -9,6 +9,7 @@ from fieldwork.accounts.models import User
 from fieldwork.instruments.models import Instrument
 from fieldwork.interviews.models import Interview, InterviewStatus
 from fieldwork.studies.models import Place
+from fieldwork.studies.selectors import place_subtree_ids
 
 
 class InterviewFilter(django_filters.FilterSet):
@@ -26,7 +27,10 @@ class InterviewFilter(django_filters.FilterSet):
         help_text=_("The questionnaire's form_id."),
     )
     place = django_filters.ModelChoiceFilter(
-        field_name="place", queryset=Place.objects.none(), help_text=_("Id of a place.")
+        field_name="place",
+        queryset=Place.objects.none(),
+        method="filter_place",
+        help_text=_("Id of a place: interviews there or in any place inside it."),
     )
     source = django_filters.CharFilter(
         field_name="source__code", lookup_expr="iexact", help_text=_("A source's code.")
@@ -41,6 +45,10 @@ class InterviewFilter(django_filters.FilterSet):
     class Meta:
         model = Interview
         fields = ["state", "researcher", "instrument", "place", "source", "since", "until"]
+
+    def filter_place(self, queryset, name, value):
+        # A region or commune stands for every place inside it (its villages...).
+        return queryset.filter(place_id__in=place_subtree_ids(place=value))
 
     def __init__(self, data=None, queryset=None, *, study, **kwargs):
         super().__init__(data, queryset, **kwargs)

@@ -10,9 +10,9 @@ from django.utils.translation import pgettext_lazy
 from fieldwork.core.forms import ObjectChoiceField
 from fieldwork.interviews.models import InterviewStatus
 
-#: A pseudo-state for the queue: what a reviewer still has to look at.
+#: A pseudo-state for the queue: what a reviewer still has to look at (received, edited, and
+#: "has issues" interviews the field researcher answered; see `selectors.interview_queue`).
 WAITING = "waiting"
-WAITING_STATES = (InterviewStatus.RECEIVED, InterviewStatus.EDITED)
 
 
 class DateInput(forms.DateInput):
@@ -28,7 +28,7 @@ class InterviewFilterForm(forms.Form):
         required=False,
         choices=[
             ("", pgettext_lazy("interview state", "Any")),
-            (WAITING, _("Waiting for review (received or edited)")),
+            (WAITING, _("Waiting for review (received, edited or answered)")),
             *InterviewStatus.choices,
         ],
     )

@@ -3,15 +3,27 @@ interviews they recorded; coders, supervisors and study admins all of the study'
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
-from fieldwork.accounts.models import Role
+from fieldwork.accounts.models import Membership, Role, User
 from fieldwork.accounts.permissions import (
+    PERM_ROLES,
     Perm,
     can_see_answer_identifiers,
     has_perm,
@@ -24,12 +36,29 @@ from fieldwork.interviews.models import (
     InterviewStatus,
     InterviewVersion,
     ReviewEvent,
+    SubmissionConflict,
 )
 from fieldwork.sources.blobs import open_blob
+from fieldwork.sources.models import ConsentScope
+from fieldwork.sources.selectors import consent_allows
+from fieldwork.studies.selectors import place_subtree_ids
+
+#: What a reviewer still has to look at, besides "has issues" interviews the field researcher
+#: has answered (see `interview_queue`).
+WAITING_STATES = (InterviewStatus.RECEIVED, InterviewStatus.EDITED)
 
 
 def can_review(user, interview) -> bool:
     return has_perm(user, interview.study, Perm.INTERVIEW_REVIEW)
+
+
+def can_submit(user, interview) -> bool:
+    """The field researcher who recorded a draft sends it for review; nobody else does."""
+    return (
+        interview.status == InterviewStatus.DRAFT
+        and interview.researcher_id == user.pk
+        and has_perm(user, interview.study, Perm.INTERVIEW_RECORD)
+    )
 
 
 def can_comment(user, interview) -> bool:
@@ -86,12 +115,98 @@ def interview_list(
     if instrument is not None:
         interviews = interviews.filter(instrument=instrument)
     if place is not None:
-        interviews = interviews.filter(place=place)
+        # A region or commune stands for every place inside it (its villages...).
+        interviews = interviews.filter(place_id__in=place_subtree_ids(place=place))
     if since is not None:
         interviews = interviews.filter(created_at__gte=since)
     if until is not None:
         interviews = interviews.filter(created_at__lt=until)
     return interviews
+
+
+def _reviewer_ids(*, study) -> QuerySet:
+    roles = PERM_ROLES.get(Perm.INTERVIEW_REVIEW, frozenset())
+    return Membership.objects.filter(study=study, role__in=roles).values("user_id")
+
+
+def interview_queue(*, study, user, waiting: bool = False, **criteria) -> QuerySet[Interview]:
+    """`interview_list` (same criteria) for the review queue, each row annotated in the same
+    query with `answered` (has issues, and the latest review event is a comment by someone
+    who is not a reviewer: the field researcher's answer, which waits for a reviewer) and
+    `has_conflicts` (refused submissions are kept for it). `waiting`: only what waits for a
+    reviewer: received, edited, and answered."""
+    latest_event = ReviewEvent.objects.filter(interview=OuterRef("pk")).order_by(
+        "-created_at", "-id"
+    )
+    answer = (
+        ReviewEvent.objects.filter(
+            pk=OuterRef("latest_event_id"),
+            from_status=InterviewStatus.HAS_ISSUES,
+            to_status=InterviewStatus.HAS_ISSUES,
+        )
+        .exclude(comment="")
+        .exclude(by_id__in=_reviewer_ids(study=study))
+    )
+    interviews = interview_list(study=study, user=user, **criteria).annotate(
+        latest_event_id=Subquery(latest_event.values("pk")[:1]),
+        answered=ExpressionWrapper(
+            Q(status=InterviewStatus.HAS_ISSUES) & Exists(answer), output_field=BooleanField()
+        ),
+        has_conflicts=Exists(SubmissionConflict.objects.filter(interview=OuterRef("pk"))),
+    )
+    if waiting:
+        interviews = interviews.filter(Q(status__in=WAITING_STATES) | Q(answered=True))
+    return interviews
+
+
+def interview_state_counts(*, study, user, **criteria) -> dict[str, int]:
+    """How many interviews (matching `interview_list`'s criteria) are in each state; one
+    query."""
+    return dict(
+        interview_list(study=study, user=user, **criteria)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+
+
+def interview_researcher_choices(*, study) -> QuerySet[User]:
+    """Who may be named as an interview's field researcher in a filter: the study's field
+    researchers, and anyone who recorded one of its interviews (a supervisor, an admin)."""
+    return (
+        User.objects.filter(
+            Q(memberships__study=study, memberships__role=Role.FIELD_RESEARCHER)
+            | Q(pk__in=Interview.objects.filter(study=study).values("researcher_id"))
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def interview_conflicts(interview: Interview) -> QuerySet[SubmissionConflict]:
+    """Refused submissions kept for the interview, newest first, with their `size` in bytes
+    and without their bodies."""
+    return (
+        SubmissionConflict.objects.filter(interview=interview)
+        .select_related("submitted_by")
+        .annotate(size=Length("raw_payload"))
+        .defer("raw_payload")
+        .order_by("-received_at", "-id")
+    )
+
+
+def interview_conflict(interview: Interview, *, conflict_id: int) -> SubmissionConflict | None:
+    """One refused submission kept for the interview, with its body."""
+    return SubmissionConflict.objects.filter(interview=interview, pk=conflict_id).first()
+
+
+def interview_source_participates(interview: Interview) -> bool:
+    """Whether the interview's source has participation consent in force now (true for an
+    interview without a source: there is nobody to ask)."""
+    if interview.source is None:
+        return True
+    return consent_allows(source=interview.source, scope=ConsentScope.PARTICIPATE)
 
 
 def interview_versions(interview: Interview) -> QuerySet[InterviewVersion]:

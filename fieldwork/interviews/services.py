@@ -455,6 +455,19 @@ def attachment_open(*, attachment: Attachment, by) -> bytes:
     return content
 
 
+def conflict_open(*, conflict: SubmissionConflict, by) -> bytes:
+    """A refused submission's body exactly as it arrived, for a reviewer. Audited before it
+    leaves: it holds the answers, identifiers included."""
+    audit_record(
+        actor=by,
+        study=conflict.study,
+        action="interview.conflict_opened",
+        target=conflict.interview,
+        data={"conflict": conflict.pk, "instance_id": str(conflict.instance_id)},
+    )
+    return bytes(conflict.raw_payload)
+
+
 # --------------------------------------------------------------------------- decrypted
 
 

@@ -9,27 +9,32 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fieldwork.accounts.models import Membership
 from fieldwork.accounts.permissions import Perm, has_perm, study_for
 from fieldwork.core.web import add_service_error, file_download, render_page, study_context
 from fieldwork.instruments.selectors import instrument_list, version_choices, version_questions
 from fieldwork.instruments.xlsform import pick_text
 from fieldwork.interviews import forms
-from fieldwork.interviews.models import InterviewStatus
+from fieldwork.interviews.models import InterviewStatus, InterviewVersion
 from fieldwork.interviews.selectors import (
     can_comment,
     can_review,
+    can_submit,
     flatten_answers,
     interview_attachment,
+    interview_conflict,
+    interview_conflicts,
     interview_list,
+    interview_queue,
+    interview_researcher_choices,
     interview_review_history,
+    interview_source_participates,
+    interview_state_counts,
     interview_version_diff,
     interview_versions,
     version_content_for,
@@ -37,8 +42,10 @@ from fieldwork.interviews.selectors import (
 from fieldwork.interviews.services import (
     ALLOWED,
     attachment_open,
+    conflict_open,
     interview_comment,
     interview_review,
+    interview_submit,
 )
 from fieldwork.studies.selectors import place_choices
 
@@ -58,11 +65,6 @@ def _interview_for(user, study, interview_id):
 # --- Queue -----------------------------------------------------------------------------------
 
 
-def _researcher_choices(study) -> list:
-    memberships = Membership.objects.filter(study=study).select_related("user")
-    return [(m.user, m.user.username) for m in memberships.order_by("user__username")]
-
-
 @login_required
 def interview_list_view(request, slug):
     study = study_for(request.user, slug, need=Perm.INTERVIEW_VIEW)
@@ -73,38 +75,34 @@ def interview_list_view(request, slug):
     data = {"state": forms.WAITING} if waiting_default else request.GET
     filters = forms.InterviewFilterForm(
         data,
-        researchers=_researcher_choices(study),
+        researchers=[(u, u.username) for u in interview_researcher_choices(study=study)],
         places=place_choices(study=study),
         instruments=[(i, i.title or i.form_id) for i in instrument_list(study=study)],
     )
     criteria = filters.criteria() if filters.is_valid() else {}
     state = filters.cleaned_data.get("state", "") if filters.is_valid() else ""
-    unfiltered = interview_list(study=study, user=request.user, **criteria)
-    interviews = unfiltered
-    if state == forms.WAITING:
-        interviews = interviews.filter(status__in=forms.WAITING_STATES)
-    elif state:
-        interviews = interviews.filter(status=state)
-    # One aggregate query: how many interviews (with the other filters) are in each state.
-    per_state = dict(
-        unfiltered.order_by()
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
+    waiting = state == forms.WAITING
+    interviews = interview_queue(
+        study=study, user=request.user, status="" if waiting else state, waiting=waiting, **criteria
     )
+    per_state = interview_state_counts(study=study, user=request.user, **criteria)
     counts = [(value, label, per_state.get(value, 0)) for value, label in InterviewStatus.choices]
     page = Paginator(interviews, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     if waiting_default:
         query["state"] = forms.WAITING
+    # The per-state links keep the other filters, as their counts do.
+    other_filters = query.copy()
+    other_filters.pop("state", None)
     ctx = study_context(
         request,
         study,
         filters=filters,
         page=page,
         counts=counts,
-        query=query,
+        query=query.urlencode(),
+        other_filters=other_filters.urlencode(),
         waiting_default=waiting_default,
     )
     return render_page(request, "interviews/list.html", ctx, partial="rows")
@@ -181,12 +179,15 @@ def _detail_context(request, study, interview, *, review_form=None, comment_form
     for previous, version in zip([None, *versions], versions, strict=False):
         diff = []
         if previous is not None:
-            diff = [
+            shown = [
                 (label(version, path), show(previous, path, old), show(version, path, new))
                 for path, old, new in interview_version_diff(
                     contents[previous.pk][0], contents[version.pk][0]
                 )
             ]
+            # An answer absent on one side and blank on the other reads "— → —": no change
+            # a reader can see.
+            diff = [row for row in shown if row[1] != row[2]]
         history.append((version, diff))
     reviewer = can_review(request.user, interview)
     next_states = [
@@ -205,6 +206,9 @@ def _detail_context(request, study, interview, *, review_form=None, comment_form
         events=interview_review_history(interview),
         can_review=reviewer,
         can_comment=can_comment(request.user, interview),
+        can_submit=can_submit(request.user, interview),
+        conflicts=list(interview_conflicts(interview)) if reviewer else [],
+        source_participates=interview_source_participates(interview),
         next_states=next_states,
         review_form=review_form or forms.ReviewForm(),
         comment_form=comment_form or forms.CommentForm(),
@@ -217,6 +221,26 @@ def interview_detail(request, slug, interview_id):
     interview = _interview_for(request.user, study, interview_id)
     return render_page(
         request, "interviews/detail.html", _detail_context(request, study, interview)
+    )
+
+
+@login_required
+@require_POST
+def interview_submit_view(request, slug, interview_id):
+    """The field researcher sends her draft for review."""
+    study = study_for(request.user, slug, need=Perm.INTERVIEW_RECORD)
+    interview = _interview_for(request.user, study, interview_id)
+    if interview.researcher_id != request.user.pk:
+        raise PermissionDenied
+    try:
+        interview = interview_submit(interview=interview, by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The interview was sent for review."))
+    return redirect(
+        "interviews:interview-detail", slug=study.slug, interview_id=interview.client_uuid
     )
 
 
@@ -254,7 +278,15 @@ def interview_comment_view(request, slug, interview_id):
     study = study_for(request.user, slug, need=Perm.INTERVIEW_VIEW)
     interview = _interview_for(request.user, study, interview_id)
     if not can_comment(request.user, interview):
-        raise PermissionDenied
+        if interview.researcher_id != request.user.pk:
+            raise PermissionDenied
+        # Her own interview, not (or no longer) marked as having issues: say when she can
+        # answer rather than blame her role.
+        messages.error(
+            request, _("You can answer once a supervisor marks the interview “has issues”.")
+        )
+        ctx = _detail_context(request, study, interview)
+        return render_page(request, "interviews/detail.html", ctx, status=403)
     form = forms.CommentForm(request.POST)
     if form.is_valid():
         try:
@@ -285,4 +317,29 @@ def interview_attachment_view(request, slug, interview_id, version_number, filen
         attachment_open(attachment=attachment, by=request.user),
         filename=attachment.name,
         content_type=attachment.content_type,
+    )
+
+
+_CONFLICT_FILES = {
+    InterviewVersion.Format.JSON: ("json", "application/json"),
+    InterviewVersion.Format.EXPORT_ROW: ("json", "application/json"),
+}
+
+
+@login_required
+def interview_conflict_view(request, slug, interview_id, conflict_id):
+    """A refused submission's body exactly as it arrived, for a reviewer; each download is
+    audited (the body holds the answers, identifiers included)."""
+    study = study_for(request.user, slug, need=Perm.INTERVIEW_REVIEW)
+    interview = _interview_for(request.user, study, interview_id)
+    conflict = interview_conflict(interview, conflict_id=conflict_id)
+    if conflict is None:
+        raise Http404
+    extension, content_type = _CONFLICT_FILES.get(
+        conflict.payload_format, ("xml", "application/xml")
+    )
+    return file_download(
+        conflict_open(conflict=conflict, by=request.user),
+        filename=f"conflict-{conflict.instance_id}-{conflict.pk}.{extension}",
+        content_type=content_type,
     )

@@ -6,7 +6,12 @@ from django.urls import reverse
 from fieldwork.accounts.models import Role
 from fieldwork.instruments.services import instrument_version_publish
 from fieldwork.interviews.models import Interview, InterviewStatus, ReviewEvent
-from fieldwork.interviews.services import interview_edit, interview_record, interview_review
+from fieldwork.interviews.services import (
+    interview_comment,
+    interview_edit,
+    interview_record,
+    interview_review,
+)
 from tests.interviews.test_services import ANSWERS, BODY
 
 S = InterviewStatus
@@ -105,11 +110,27 @@ def test_researcher_sees_only_her_own(client, world):
 
 def test_queue_query_count_does_not_grow(client, world, django_assert_max_num_queries):
     for _n in range(6):
-        _record(world)
+        interview = _record(world)
+        # Each row with a kept refused submission and an answered "has issues" review.
+        interview_record(
+            study=world.study,
+            by=world.member(FR),
+            client_uuid=interview.client_uuid,
+            instrument_version=world.instrument_version,
+            source=world.source,
+            answers=ANSWERS,
+            raw_payload=b"<other/>",
+            payload_format="openrosa_xml",
+        )
+        interview_review(interview=interview, by=world.member(SUP), to=S.HAS_ISSUES, comment="?")
+        interview_comment(interview=interview, by=world.member(FR), text="Fixed.")
     _login(client, world, SUP)
     with django_assert_max_num_queries(15):
         response = client.get(_list_url(world, state=""))
-    assert response.content.decode().count("badge state-received") >= 7
+    html = response.content.decode()
+    assert html.count("badge state-has_issues") >= 7
+    assert html.count('class="badge answered"') == 6
+    assert html.count('class="badge conflicts"') == 6
 
 
 # --- Detail ----------------------------------------------------------------------------------
@@ -203,7 +224,14 @@ def test_researcher_answers_has_issues(client, world):
     interview = _record(world)
     _login(client, world, FR)
     comment_url = _url(world, "interview-comment", interview)
-    assert client.post(comment_url, {"text": "Too early."}).status_code == 403
+    detail = client.get(_url(world, "interview-detail", interview)).content.decode()
+    assert 'id="comment-form"' not in detail and "You can answer here once" in detail
+    too_early = client.post(comment_url, {"text": "Too early."})
+    assert too_early.status_code == 403
+    html = too_early.content.decode()
+    assert "You can answer once a supervisor marks the interview" in html
+    assert "does not allow" not in html
+    assert not ReviewEvent.objects.filter(interview=interview).exists()
 
     interview_review(
         interview=interview, by=world.member(SUP), to=S.HAS_ISSUES, comment="Age is wrong."

@@ -1,0 +1,174 @@
+"""The review queue as supervisors use it: paging with filters, the researcher's answers
+waiting for them, places with everything inside them, and what each row says."""
+
+import html as html_lib
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from fieldwork.accounts.models import Role
+from fieldwork.instruments.services import instrument_version_publish
+from fieldwork.interviews import views
+from fieldwork.interviews.models import Interview, InterviewStatus
+from fieldwork.interviews.services import interview_comment, interview_record, interview_review
+from fieldwork.studies.models import PlaceLevel
+from tests.factories import MembershipFactory, PlaceFactory
+from tests.interviews.test_services import ANSWERS, BODY
+
+S = InterviewStatus
+FR, SUP, ADMIN = Role.FIELD_RESEARCHER, Role.SUPERVISOR, Role.STUDY_ADMIN
+
+
+@pytest.fixture
+def world(study_world):
+    instrument_version_publish(
+        version=study_world.instrument_version, by=study_world.member(Role.STUDY_ADMIN)
+    )
+    study_world.instrument_version.refresh_from_db()
+    return study_world
+
+
+def _record(world, *, by=FR, place=None) -> Interview:
+    return interview_record(
+        study=world.study,
+        by=world.member(by),
+        client_uuid=uuid.uuid4(),
+        instrument_version=world.instrument_version,
+        source=world.source,
+        answers=ANSWERS,
+        raw_payload=BODY,
+        payload_format="openrosa_xml",
+        place=place or world.village,
+    ).interview
+
+
+def _queue(client, world, **query) -> str:
+    url = reverse("interviews:interview-list", args=[world.study.slug])
+    return client.get(url, query).content.decode()
+
+
+def _short(interview) -> str:
+    return str(interview.client_uuid)[:8]
+
+
+# --- Paging ----------------------------------------------------------------------------------
+
+
+def test_page_two_keeps_the_filters(client, world, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    mine = [_record(world) for _n in range(3)]
+    theirs = _record(world, by=SUP)
+    client.force_login(world.member(SUP))
+    researcher = world.member(FR).pk
+
+    first = _queue(client, world, state=S.RECEIVED, researcher=researcher)
+    assert "QueryDict" not in first
+    next_link = f"?state=received&amp;researcher={researcher}&amp;page=2"
+    assert f'href="{next_link}"' in first
+
+    second = _queue(client, world, state=S.RECEIVED, researcher=researcher, page=2)
+    assert "Page 2 of 2" in second
+    shown = [i for i in mine if _short(i) in first + second]
+    assert len(shown) == 3 and _short(theirs) not in first + second
+
+
+def test_state_counts_keep_the_other_filters(client, world):
+    _record(world)
+    client.force_login(world.member(SUP))
+    html = _queue(client, world, state="", researcher=world.member(FR).pk)
+    assert f'href="?researcher={world.member(FR).pk}&amp;state=approved"' in html
+
+
+# --- Waiting: the researcher's answers --------------------------------------------------------
+
+
+def test_the_researcher_s_answer_waits_for_the_supervisor(client, world):
+    received = _record(world)
+    answered = _record(world)
+    interview_review(
+        interview=answered, by=world.member(SUP), to=S.HAS_ISSUES, comment="Age looks wrong."
+    )
+    unanswered = _record(world)
+    interview_review(
+        interview=unanswered, by=world.member(SUP), to=S.HAS_ISSUES, comment="Check the date."
+    )
+    settled = _record(world)
+    interview_review(interview=settled, by=world.member(SUP), to=S.HAS_ISSUES, comment="Why?")
+    interview_comment(interview=settled, by=world.member(FR), text="Because.")
+    interview_comment(interview=settled, by=world.member(SUP), text="Fine, I will look.")
+    interview_comment(interview=answered, by=world.member(FR), text="The source said 35.")
+
+    client.force_login(world.member(SUP))
+    html = _queue(client, world)  # opens on what waits
+    assert "Showing the interviews waiting for your review" in html
+    assert _short(received) in html and _short(answered) in html
+    assert _short(unanswered) not in html and _short(settled) not in html
+    assert html.count('class="badge answered"') == 1
+
+    everything = _queue(client, world, state="")
+    assert all(_short(i) in everything for i in (received, answered, unanswered, settled))
+    assert everything.count('class="badge answered"') == 1
+
+
+def test_a_supervisor_who_recorded_an_interview_does_not_answer_it(client, world):
+    """A reviewer's own comment on her own interview is not an answer waiting for review."""
+    own = _record(world, by=SUP)
+    interview_review(interview=own, by=world.member(ADMIN), to=S.HAS_ISSUES, comment="Date?")
+    interview_comment(interview=own, by=world.member(SUP), text="Will check.")
+    client.force_login(world.member(ADMIN))
+    assert _short(own) not in _queue(client, world)
+
+
+# --- Places ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def elsewhere(world):
+    segou = PlaceFactory(study=world.study, name="Ségou", level=PlaceLevel.REGION)
+    return _record(world, place=segou)
+
+
+@pytest.mark.parametrize("level", ["region", "cercle", "commune", "village"])
+def test_a_place_filter_includes_the_places_inside_it(client, world, elsewhere, level):
+    in_village = _record(world)
+    client.force_login(world.member(SUP))
+    html = _queue(client, world, state="", place=getattr(world, level).pk)
+    assert _short(in_village) in html and _short(elsewhere) not in html
+
+
+def test_the_api_place_filter_includes_the_places_inside_it(client, world, elsewhere):
+    in_village = _record(world)
+    client.force_login(world.member(SUP))
+    url = reverse("api:interview-list", args=[world.study.slug])
+    response = client.get(url, {"place": world.region.pk})
+    assert response.status_code == 200
+    uuids = {row["uuid"] for row in response.json()["results"]}
+    assert uuids == {str(in_village.client_uuid)}
+
+
+# --- What a row and the filters say ----------------------------------------------------------
+
+
+def test_the_researcher_filter_lists_who_records_interviews(client, world):
+    another_admin = MembershipFactory(
+        study=world.study, role=ADMIN, user__username="admin-without-interviews"
+    ).user
+    _record(world, by=SUP)
+    client.force_login(world.member(SUP))
+    html = _queue(client, world)
+    start = html.index('name="researcher"')
+    select = html[start : html.index("</select>", start)]
+    for role in (FR, SUP):
+        assert f">{world.member(role).username}</option>" in select
+    for role in (Role.CODER, Role.ANALYST, ADMIN):
+        assert f">{world.member(role).username}</option>" not in select
+    assert another_admin.username not in select
+
+
+def test_a_row_names_the_questionnaire_version(client, world):
+    _record(world)
+    client.force_login(world.member(SUP))
+    html = html_lib.unescape(_queue(client, world))
+    assert f"version {world.instrument_version.version}" in html
+    assert "version 1<" not in html
