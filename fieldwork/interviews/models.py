@@ -55,6 +55,10 @@ class Interview(models.Model):
         _("mode"), max_length=16, choices=Mode.choices, default=Mode.FACE_TO_FACE
     )
     status = models.CharField(_("state"), max_length=16, choices=Status.choices)
+    #: "Has issues", and the field researcher has answered since: it waits for a reviewer
+    #: again. Kept by the review services, so the queue filters on a column, not on the
+    #: review history of every interview (make bench: queue).
+    answered = models.BooleanField(default=False)
     current_version = models.OneToOneField(
         "InterviewVersion", on_delete=models.PROTECT, null=True, related_name="+"
     )

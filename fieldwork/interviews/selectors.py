@@ -8,20 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
-    BooleanField,
     Count,
     Exists,
-    ExpressionWrapper,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
 )
 from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
-from fieldwork.accounts.models import Membership, Role, User
+from fieldwork.accounts.models import Role, User
 from fieldwork.accounts.permissions import (
     PERM_ROLES,
     Perm,
@@ -124,34 +121,12 @@ def interview_list(
     return interviews
 
 
-def _reviewer_ids(*, study) -> QuerySet:
-    roles = PERM_ROLES.get(Perm.INTERVIEW_REVIEW, frozenset())
-    return Membership.objects.filter(study=study, role__in=roles).values("user_id")
-
-
 def interview_queue(*, study, user, waiting: bool = False, **criteria) -> QuerySet[Interview]:
     """`interview_list` (same criteria) for the review queue, each row annotated in the same
-    query with `answered` (has issues, and the latest review event is a comment by someone
-    who is not a reviewer: the field researcher's answer, which waits for a reviewer) and
-    `has_conflicts` (refused submissions are kept for it). `waiting`: only what waits for a
-    reviewer: received, edited, and answered."""
-    latest_event = ReviewEvent.objects.filter(interview=OuterRef("pk")).order_by(
-        "-created_at", "-id"
-    )
-    answer = (
-        ReviewEvent.objects.filter(
-            pk=OuterRef("latest_event_id"),
-            from_status=InterviewStatus.HAS_ISSUES,
-            to_status=InterviewStatus.HAS_ISSUES,
-        )
-        .exclude(comment="")
-        .exclude(by_id__in=_reviewer_ids(study=study))
-    )
+    query with `has_conflicts` (refused submissions are kept for it). `waiting`: only what
+    waits for a reviewer: received, edited, and "has issues" answered by the field
+    researcher (`Interview.answered`)."""
     interviews = interview_list(study=study, user=user, **criteria).annotate(
-        latest_event_id=Subquery(latest_event.values("pk")[:1]),
-        answered=ExpressionWrapper(
-            Q(status=InterviewStatus.HAS_ISSUES) & Exists(answer), output_field=BooleanField()
-        ),
         has_conflicts=Exists(SubmissionConflict.objects.filter(interview=OuterRef("pk"))),
     )
     if waiting:
@@ -172,15 +147,12 @@ def interview_state_counts(*, study, user, **criteria) -> dict[str, int]:
 
 
 def interview_researcher_choices(*, study) -> QuerySet[User]:
-    """Who may be named as an interview's field researcher in a filter: the study's field
-    researchers, and anyone who recorded one of its interviews (a supervisor, an admin)."""
-    return (
-        User.objects.filter(
-            Q(memberships__study=study, memberships__role=Role.FIELD_RESEARCHER)
-            | Q(pk__in=Interview.objects.filter(study=study).values("researcher_id"))
-        )
-        .distinct()
-        .order_by("username")
+    """Who may be named as an interview's field researcher in a filter: the members whose
+    role records interviews (not coders or analysts). From the memberships, not from the
+    interviews: a study's 100,000 interviews are not scanned to fill a menu."""
+    roles = PERM_ROLES.get(Perm.INTERVIEW_RECORD, frozenset())
+    return User.objects.filter(memberships__study=study, memberships__role__in=roles).order_by(
+        "username"
     )
 
 

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fieldwork.accounts.permissions import Perm, has_perm
 from fieldwork.audit.services import audit_record
 from fieldwork.core.errors import ServiceError
 from fieldwork.instruments.answers import answer_at, validate_answers
@@ -637,7 +638,8 @@ def interview_edit(
     after = InterviewStatus.DRAFT if before == InterviewStatus.DRAFT else InterviewStatus.EDITED
     interview.current_version = version
     interview.status = after
-    interview.save(update_fields=["current_version", "status", "updated_at"])
+    interview.answered = False  # "edited" waits for a reviewer by its state
+    interview.save(update_fields=["current_version", "status", "answered", "updated_at"])
     if before != after:
         ReviewEvent.objects.create(interview=interview, from_status=before, to_status=after, by=by)
     audit_record(
@@ -728,7 +730,8 @@ def interview_review(*, interview: Interview, by, to: str, comment: str = "") ->
             {"comment": [_("Say what the issues are, so that the field researcher can fix them.")]}
         )
     interview.status = to
-    interview.save(update_fields=["status", "updated_at"])
+    interview.answered = False  # a reviewer has moved it: nothing waits for an answer now
+    interview.save(update_fields=["status", "answered", "updated_at"])
     ReviewEvent.objects.create(
         interview=interview, from_status=before, to_status=to, comment=comment, by=by
     )
@@ -756,5 +759,13 @@ def interview_comment(*, interview: Interview, by, text: str) -> ReviewEvent:
         comment=text,
         by=by,
     )
+    # The field researcher's answer to "has issues" waits for a reviewer; a reviewer's own
+    # comment does not.
+    answered = interview.status == InterviewStatus.HAS_ISSUES and not has_perm(
+        by, interview.study, Perm.INTERVIEW_REVIEW
+    )
+    if answered != interview.answered:
+        interview.answered = answered
+        interview.save(update_fields=["answered", "updated_at"])
     audit_record(actor=by, study=interview.study, action="interview.commented", target=interview)
     return event
