@@ -1,17 +1,20 @@
 """REST API for instruments: list and upload XLSForms, read a version's questions and
 choices, publish or delete a version, confirm disclosure roles."""
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fieldwork.accounts.permissions import Perm
-from fieldwork.core.api import StudyScopedApi
-from fieldwork.instruments.models import Disclosure, InstrumentVersion
+from fieldwork.core.api import FIELD_ERRORS, StudyScopedApi
+from fieldwork.instruments.filters import InstrumentFilter
+from fieldwork.instruments.models import Disclosure, Instrument, InstrumentVersion
 from fieldwork.instruments.selectors import instrument_list, instrument_version_get
 from fieldwork.instruments.services import (
     MAX_UPLOAD_BYTES,
@@ -106,6 +109,10 @@ class InstrumentListApi(StudyScopedApi):
     required_perms = {"GET": Perm.INSTRUMENT_VIEW, "POST": Perm.INSTRUMENT_MANAGE}
     ordering = "form_id"
     parser_classes = [MultiPartParser, FormParser]
+    # For the schema (drf-spectacular reads the filters from here); `get` applies them.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = InstrumentFilter
+    queryset = Instrument.objects.none()
 
     class InputSerializer(serializers.Serializer):
         file = serializers.FileField(
@@ -120,7 +127,12 @@ class InstrumentListApi(StudyScopedApi):
         responses=InstrumentOutputSerializer(many=True),
     )
     def get(self, request: Request, slug: str) -> Response:
-        return self.paginated(instrument_list(study=self.study), InstrumentOutputSerializer)
+        filtered = InstrumentFilter(
+            request.query_params, instrument_list(study=self.study), study=self.study
+        )
+        if not filtered.is_valid():
+            raise ValidationError(filtered.errors)
+        return self.paginated(filtered.qs, InstrumentOutputSerializer)
 
     @extend_schema(
         summary="Upload an XLSForm as a new draft version",
@@ -165,7 +177,13 @@ class InstrumentVersionDetailApi(VersionApi):
     @extend_schema(
         summary="Delete a draft version",
         description="A published or retired version, or one interviews point at, is in use: 400.",
-        responses={204: None},
+        responses={
+            204: None,
+            400: OpenApiResponse(
+                response=FIELD_ERRORS,
+                description=_("The version is in use (published, retired, or has interviews)."),
+            ),
+        },
     )
     def delete(self, request: Request, slug: str, version_id: int) -> Response:
         instrument_version_delete(version=self.version(version_id), by=request.user)
@@ -179,7 +197,10 @@ class InstrumentVersionPublishApi(VersionApi):
         summary="Publish a draft version",
         description="The version published before it is retired. A retired version: 400.",
         request=None,
-        responses=VersionDetailOutputSerializer,
+        responses={
+            200: VersionDetailOutputSerializer,
+            400: OpenApiResponse(response=FIELD_ERRORS, description=_("The version is retired.")),
+        },
     )
     def post(self, request: Request, slug: str, version_id: int) -> Response:
         version = instrument_version_publish(version=self.version(version_id), by=request.user)

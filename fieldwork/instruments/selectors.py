@@ -180,7 +180,7 @@ def version_diff_base(*, version: InstrumentVersion) -> InstrumentVersion | None
 
 
 def version_diff(*, version: InstrumentVersion) -> VersionComparison | None:
-    """Questions added, removed and changed since the base version (see
+    """Questions and choices added, removed and changed since the base version (see
     `version_diff_base`); None for an instrument's first version."""
     base = version_diff_base(version=version)
     if base is None:
@@ -190,6 +190,8 @@ def version_diff(*, version: InstrumentVersion) -> VersionComparison | None:
         diff=diff_versions(
             questions_to_specs(version_questions(version=base)),
             questions_to_specs(version_questions(version=version)),
+            old_choices=choices_to_specs(version_choices(version=base)),
+            new_choices=choices_to_specs(version_choices(version=version)),
         ),
     )
 

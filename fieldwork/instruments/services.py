@@ -8,7 +8,6 @@ from pathlib import PurePosixPath
 from django.db import IntegrityError, transaction
 from django.db.models import Case, ProtectedError, RestrictedError, When
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from fieldwork.audit.services import audit_event, audit_record
@@ -29,6 +28,7 @@ from fieldwork.instruments.xlsform import (
     convert_xlsform,
     problem_text,
     problem_to_dict,
+    takes_disclosure_role,
     validate_with_odk,
     xform_media_references,
 )
@@ -60,14 +60,16 @@ def instrument_upload(
     ODK Validate run before the transaction opens, so no lock waits on Java. `validate=False`
     skips ODK Validate; only tests use it, to build their world cheaply."""
     if len(content) > MAX_UPLOAD_BYTES:
+        # Callers read at most one byte past the limit, so the length says "too large", never
+        # how large: the message names the limit only.
         raise ServiceError(
             {
                 "file": [
-                    _("The file is %(size)s MB; Fieldwork accepts XLSForms up to %(max)s MB.")
-                    % {
-                        "size": number_format(len(content) / 1024 / 1024, 1),
-                        "max": MAX_UPLOAD_BYTES // 1024 // 1024,
-                    }
+                    _(
+                        "The file is larger than %(max)s MB, the most Fieldwork accepts for an "
+                        "XLSForm."
+                    )
+                    % {"max": MAX_UPLOAD_BYTES // 1024 // 1024}
                 ]
             },
             code="too_large",
@@ -78,7 +80,7 @@ def instrument_upload(
         raise XLSFormRefused(exc.problems, code="invalid_xlsform") from exc
     if validate:
         try:
-            problems = validate_with_odk(converted.xform_xml)
+            problems = validate_with_odk(converted.xform_xml, rows=converted.rows)
         except OdkValidateUnavailable as exc:
             logger.error("ODK Validate unavailable: %s", exc)
             raise ServiceError({"file": [str(exc)]}, code="validator_unavailable") from exc
@@ -122,7 +124,10 @@ def _store_version(*, study, by, converted: ConvertedForm, content: bytes, name:
                 {"file": [_("Another upload of this form is under way; try again.")]}
             ) from None
     elif instrument.versions.filter(version=converted.version).exists():
-        raise ServiceError({"file": [_duplicate_message(converted)]}, code="duplicate_version")
+        taken = set(instrument.versions.values_list("version", flat=True))
+        raise ServiceError(
+            {"file": [_duplicate_message(converted, taken=taken)]}, code="duplicate_version"
+        )
 
     version = InstrumentVersion.objects.create(
         instrument=instrument,
@@ -207,15 +212,28 @@ def _carry_media(*, instrument: Instrument, version: InstrumentVersion) -> list[
     return sorted(media.filename for media in copies)
 
 
-def _duplicate_message(converted: ConvertedForm) -> str:
+def _duplicate_message(converted: ConvertedForm, *, taken: set[str]) -> str:
     if converted.version_generated:
         return _(
             "This exact file was already uploaded as version “%(version)s” of “%(form_id)s”."
         ) % {"version": converted.version, "form_id": converted.form_id}
     return _(
-        "Version “%(version)s” of “%(form_id)s” was already uploaded. Change `version` in the "
-        "settings sheet (for example to today's date, like 2025061501) and upload the file again."
-    ) % {"version": converted.version, "form_id": converted.form_id}
+        "Version “%(version)s” of “%(form_id)s” was already uploaded. Change “version” in the "
+        "settings sheet (for example to today's date and a number, like %(example)s) and upload "
+        "the file again."
+    ) % {
+        "version": converted.version,
+        "form_id": converted.form_id,
+        "example": suggested_version(taken=taken),
+    }
+
+
+def suggested_version(*, taken: set[str]) -> str:
+    """Today's date and a two-digit number (2025061501), the XLSForm habit, as the first
+    such version the instrument does not have yet."""
+    today = timezone.localdate().strftime("%Y%m%d")
+    free = (f"{today}{n:02d}" for n in range(1, 1000) if f"{today}{n:02d}" not in taken)
+    return next(free, f"{today}01")
 
 
 def _question_fields(spec) -> dict:
@@ -331,7 +349,8 @@ def _in_use_message(version: InstrumentVersion) -> str:
 def question_disclosure_set(*, version: InstrumentVersion, by, roles: dict[str, str]) -> int:
     """Confirm or change the disclosure role of questions, by path. Every question named is
     marked as reviewed (no longer a suggestion), changed or not. Returns how many questions
-    were named. Refuses unknown roles, unknown paths and groups, repeats and notes."""
+    were named. Refuses unknown roles, unknown paths, and what takes no role (groups,
+    repeats, notes, the instance ID): exactly the questions the review page offers."""
     version = _locked(version)
     questions = {q.path: q for q in version.questions.filter(path__in=list(roles))}
     errors = []
@@ -342,6 +361,13 @@ def question_disclosure_set(*, version: InstrumentVersion, by, roles: dict[str, 
         elif question.type in STRUCTURAL_TYPES:
             errors.append(
                 _("“%(path)s” is a group, repeat or note and holds no answer.") % {"path": path}
+            )
+        elif not takes_disclosure_role(question):
+            # The review page does not list it either: a role set here could be neither
+            # seen nor undone there.
+            errors.append(
+                _("“%(path)s” is metadata the form fills itself and takes no disclosure role.")
+                % {"path": path}
             )
         elif role not in Disclosure.values:
             errors.append(

@@ -16,6 +16,7 @@ from fieldwork.core.web import add_service_error, file_download, study_context
 from fieldwork.instruments import forms
 from fieldwork.instruments.models import InstrumentVersion
 from fieldwork.instruments.selectors import (
+    VersionComparison,
     form_media_list,
     instrument_list,
     instrument_version_get,
@@ -60,6 +61,37 @@ def _text(texts: dict, version: InstrumentVersion) -> str:
     return pick_text(
         texts, language=translation.get_language() or "", default_language=version.default_language
     )
+
+
+def _diff_rows(comparison: VersionComparison, version: InstrumentVersion) -> dict:
+    """The diff as table rows, with labels in the reader's language: {"questions": rows,
+    "choice_lists": [(list diff, rows)]}; a row is {"kind", "name", "summary", "changes"}."""
+    base, diff = comparison.base, comparison.diff
+
+    def row(kind: str, name: str, summary: str = "", changes=()) -> dict:
+        return {"kind": kind, "name": name, "summary": summary, "changes": changes}
+
+    def question(kind: str, q, of: InstrumentVersion) -> dict:
+        label = _text(q.labels, of)
+        return row(kind, q.path, f"{q.type} — {label}" if label else q.type)
+
+    questions = [
+        *(question("added", q, version) for q in diff.added),
+        *(question("removed", q, base) for q in diff.removed),
+        *(row("changed", c.path, changes=c.changes) for c in diff.changed),
+    ]
+    choice_lists = [
+        (
+            listed,
+            [
+                *(row("added", c.name, _text(c.labels, version)) for c in listed.added),
+                *(row("removed", c.name, _text(c.labels, base)) for c in listed.removed),
+                *(row("changed", c.name, changes=c.changes) for c in listed.changed),
+            ],
+        )
+        for listed in diff.choice_lists
+    ]
+    return {"questions": questions, "choice_lists": choice_lists}
 
 
 @login_required
@@ -130,7 +162,8 @@ def version_detail(request, slug, version_id, *, media_form=None, status=200):
     lists: dict[str, list] = {}
     for choice in version_choices(version=version):
         lists.setdefault(choice.list_name, []).append((choice, _text(choice.labels, version)))
-    comparison = version_diff(version=version)
+    is_draft = version.status == InstrumentVersion.Status.DRAFT
+    comparison = version_diff(version=version) if is_draft else None  # shown on drafts only
     media = {m.filename: m for m in form_media_list(version=version)}
     media_rows = [(name, media.get(name)) for name in xform_media_references(version.xform_xml)]
     ctx = study_context(
@@ -142,8 +175,9 @@ def version_detail(request, slug, version_id, *, media_form=None, status=200):
         choice_lists=sorted(lists.items()),
         warnings=[problem_text(problem_from_dict(w)) for w in version.warnings],
         comparison=comparison,
+        diff=_diff_rows(comparison, version) if comparison else None,
         suggested_count=sum(1 for r in questions if r["q"].disclosure_suggested),
-        is_draft=version.status == InstrumentVersion.Status.DRAFT,
+        is_draft=is_draft,
         media_rows=media_rows,
         missing_media=[name for name, file in media_rows if file is None],
         media_form=media_form or forms.MediaForm(),

@@ -20,7 +20,7 @@ import tempfile
 import unicodedata
 import warnings as py_warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import PurePath
@@ -84,6 +84,9 @@ class ConvertedForm:
     version_generated: bool = False
     #: True when the survey sheet has a `disclosure` column.
     has_disclosure_column: bool = False
+    #: The survey sheet's row of each question, group and repeat, by path (pyxform's
+    #: numbering: the header is row 1), to locate what ODK Validate says about a node.
+    rows: dict[str, int] = field(default_factory=dict)
 
 
 # --- Conversion --------------------------------------------------------------------------------
@@ -191,6 +194,7 @@ def convert_xlsform(*, content: bytes, filename: str) -> ConvertedForm:
         choices=_choices(tree.get("choices") or {}),
         version_generated=version_generated,
         has_disclosure_column=has_disclosure_column,
+        rows=_survey_rows(workbook),
     )
 
 
@@ -229,6 +233,27 @@ def content_version(content: bytes) -> str:
     duplicate, while any change to the file gives a new version that phones and submissions
     can tell apart. It is written into the XForm, so submissions carry it back."""
     return hashlib.sha256(content).hexdigest()[:12]
+
+
+def _survey_rows(workbook) -> dict[str, int]:
+    """The survey sheet's row of each node, by path, following begin and end group/repeat.
+    Rows inside a loop are left out: their paths hold each choice's name."""
+    found: dict[str, int] = {}
+    stack: list[str | None] = []  # None: a loop, or a group inside one
+    for number, row in enumerate(getattr(workbook, "survey", None) or [], start=2):
+        cells = {str(k).strip().lower(): str(v).strip() for k, v in row.items() if v is not None}
+        kind = re.sub(r"[\s_]+", " ", cells.get("type", "").lower())
+        name = cells.get("name", "")
+        if kind.startswith("end "):
+            if stack:
+                stack.pop()
+            continue
+        in_loop = None in stack or kind.startswith("begin loop")
+        if name and not in_loop:
+            found.setdefault("/".join([*stack, name]), number)
+        if kind.startswith("begin "):
+            stack.append(None if in_loop else name)
+    return found
 
 
 def _settings(workbook) -> dict[str, str]:
@@ -826,18 +851,24 @@ def problem_from_dict(data: dict) -> Problem:
 ODK_VALIDATE_TIMEOUT = 120
 
 
-def validate_with_odk(xform_xml: str) -> list[Problem]:
+def validate_with_odk(xform_xml: str, *, rows: dict[str, int] | None = None) -> list[Problem]:
     """Run ODK Validate, bundled with pyxform (JavaRosa, the form engine inside ODK Collect),
     on an XForm. Returns JavaRosa's errors as Problems, [] when Collect would accept the form.
+    A problem about one node is placed on the survey sheet, in the column its wording names
+    (relevant, constraint, calculation, required…) and, given `rows` (`ConvertedForm.rows`),
+    on the node's row.
 
     Raises `OdkValidateUnavailable` when Java is missing or the check times out: an
     unchecked form must not pass."""
-    return validate_many_with_odk({"form": xform_xml})["form"]
+    return validate_many_with_odk({"form": xform_xml}, rows={"form": rows or {}})["form"]
 
 
-def validate_many_with_odk(xforms: dict[str, str]) -> dict[str, list[Problem]]:
+def validate_many_with_odk(
+    xforms: dict[str, str], *, rows: dict[str, dict[str, int]] | None = None
+) -> dict[str, list[Problem]]:
     """`validate_with_odk` for several XForms in one Java process (starting Java costs more
-    than checking a form): {key: problems} for each key of `xforms`."""
+    than checking a form): {key: problems} for each key of `xforms`; `rows` gives each
+    key's survey rows by path."""
     if not xforms:
         return {}
     if shutil.which("java") is None:
@@ -873,8 +904,12 @@ def validate_many_with_odk(xforms: dict[str, str]) -> dict[str, list[Problem]]:
     problems = {key: [] for key in xforms}
     for path, key in paths.items():
         if path in failed or (result.returncode != 0 and not failed and len(paths) == 1):
-            text = ErrorCleaner.odk_validate(blocks.get(path, "") or output)
-            problems[key] = _odk_problems(text, folder=folder)
+            problems[key] = _odk_problems(
+                blocks.get(path, "") or output,
+                folder=folder,
+                xform_xml=xforms[key],
+                rows=(rows or {}).get(key) or {},
+            )
     if result.returncode != 0 and not any(problems.values()):
         raise OdkValidateUnavailable(
             _("ODK Validate failed without naming a form (%(detail)s).")
@@ -905,19 +940,141 @@ def _failed_files(output: str) -> set[str]:
     return {line.strip() for line in tail.splitlines() if line.strip().endswith(".xml")}
 
 
-def _odk_problems(message: str, *, folder: str) -> list[Problem]:
-    lines = []
+#: Lines of ODK Validate's output that say nothing the message's prefix does not say.
+ODK_NOISE_LINES = re.compile(
+    r"^(?:Xform parsing completed|Result:|Validating:|XForm is invalid\.?$|Something broke the "
+    r"parser\.?$|\.\.\. \d+ more$)"
+)
+#: A Java class or object in a message: "org.javarosa.xpath.parser.ast.ASTNodeAbstractExpr@5949".
+JAVA_NAME = r"(?:org\.javarosa|org\.kxml2|java|javax)(?:\.[\w$]+)+(?:@[0-9a-fA-F]+)?"
+BAD_NODE_RE = re.compile(rf"\s*([,:]?)\s*Bad node:\s*{JAVA_NAME}")
+JAVA_NAME_RE = re.compile(rf"{JAVA_NAME}:?\s*")
+#: Where a node is given by its place in an instance: " (/data/g[1]/q2[1])", " (${g}[1]/q2[1])".
+INSTANCE_REF_RE = re.compile(r"\s*\((?:\$\{|/)[^)]*\[\d+\][^)]*\)")
+#: How JavaRosa names the node a problem is about (raw output: full paths, "/data/g/q2").
+ODK_NODE_RES = (
+    re.compile(r"for node \[([^\]]+)\]"),
+    re.compile(r"bind attached to \"([^\"]+)\""),
+    re.compile(r"bind for (\S+) contains"),
+    re.compile(r"expression for (\S+)"),
+    re.compile(r"Error evaluating field '[^']*' \(([^)]+)\)"),
+)
+#: The survey column a JavaRosa message is about, by its wording (lower case), first match.
+#: Whole phrases, so a node named in the expression ("${constraint_ok}") cannot match.
+ODK_COLUMNS = (
+    ("display condition", "relevant"),
+    ("require condition", "required"),
+    ("readonly condition", "read_only"),
+    ("invalid constraint expression", "constraint"),
+    ("constraint expression for", "constraint"),
+    ("invalid calculate for", "calculation"),
+    ("calculate expression for", "calculation"),
+)
+#: The XForm bind attribute behind each survey column a "Condition expression" may be.
+CONDITION_BINDS = (("relevant", "relevant"), ("required", "required"), ("readonly", "read_only"))
+
+
+def _odk_problems(
+    output: str, *, folder: str, xform_xml: str = "", rows: dict[str, int] | None = None
+) -> list[Problem]:
+    """ODK Validate's refusal of one form as a Problem: JavaRosa's reason without Java class
+    names, object addresses or stack lines, placed at the survey row and column of the node
+    it names when it names one."""
+    message = ErrorCleaner.odk_validate(output)
+    lines: list[str] = []
     for line in message.splitlines():
-        text = line.strip().removeprefix(">>").strip()
-        if (
-            not text
-            or text.startswith(("Xform parsing completed", "Result:", "Validating:"))
-            or folder in text
-        ):
+        text = line.strip().removeprefix(">>").strip().lstrip(": ").strip()
+        if not text or folder in text or ODK_NOISE_LINES.match(text):
             continue
-        lines.append(text.lstrip(": ").strip())
-    text = " ".join(lines) or _("ODK Validate refused the form without saying why.")
-    return [Problem(_("ODK Collect would refuse this form: %(detail)s") % {"detail": text})]
+        text = BAD_NODE_RE.sub(lambda m: ":" if m.group(1) == ":" else "", text)
+        text = text.removeprefix("Caused by:")  # the same reason again, from Java's stack
+        text = INSTANCE_REF_RE.sub("", JAVA_NAME_RE.sub("", text))
+        text = " ".join(text.split()).strip(" ,")
+        if text and text not in " ".join(lines):
+            lines.append(text)
+    # JavaRosa's lines are sentences without a full stop; joined, they need one between.
+    text = " ".join(
+        line if n == len(lines) - 1 or line[-1] in ".:;!?" else f"{line}."
+        for n, line in enumerate(lines)
+    )
+    text = text or _("ODK Validate refused the form without saying why.")
+    problem = Problem(_("ODK Collect would refuse this form: %(detail)s") % {"detail": text})
+    if path := _odk_node_path(output, xform_xml):
+        column = _odk_column(output.lower(), path=path, xform_xml=xform_xml)
+    elif path := _odk_choice_filter_path(output, xform_xml):
+        column = "choice_filter"
+    else:
+        return [problem]
+    return [replace(problem, sheet="survey", row=(rows or {}).get(path), column=column)]
+
+
+def _odk_node_path(output: str, xform_xml: str) -> str | None:
+    """The path (without the root) of the node ODK Validate's message is about, or None.
+    JavaRosa writes "/data/g/q2" or, for some messages, "${q2}" (then the XForm's binds
+    tell which node has that name, if only one has)."""
+    for pattern in ODK_NODE_RES:
+        if match := pattern.search(output):
+            node = re.sub(r"\[\d+\]", "", match.group(1).strip().strip("\"'"))
+            break
+    else:
+        return None
+    if node.startswith("/"):
+        parts = [p for p in node.split("/") if p]
+        return "/".join(parts[1:]) or None
+    if m := re.fullmatch(r"\$\{([^}]+)\}", node):
+        named = [p for p in _bind_attributes(xform_xml) if p.rsplit("/", 1)[-1] == m.group(1)]
+        return named[0] if len(named) == 1 else None
+    return None
+
+
+def _odk_choice_filter_path(output: str, xform_xml: str) -> str | None:
+    """The select whose choice list expression (its choice_filter) the message quotes."""
+    try:
+        root = ElementTree.fromstring(xform_xml.encode("utf-8"))
+    except ElementTree.ParseError:
+        return None
+    quoted = {
+        control.get("ref", "")
+        for control in root.iter()
+        for itemset in control.findall(f"{{{XFORMS_NS}}}itemset")
+        if "[" in itemset.get("nodeset", "") and itemset.get("nodeset") in output
+    }
+    if len(quoted) != 1:
+        return None
+    parts = [p for p in quoted.pop().split("/") if p]
+    return "/".join(parts[1:]) or None
+
+
+def _odk_column(wording: str, *, path: str, xform_xml: str) -> str | None:
+    for words, column in ODK_COLUMNS:
+        if words in wording:
+            return column
+    if "condition expression" in wording:
+        # JavaRosa's "Condition" is any of relevant, required and read_only: the one the
+        # node's bind holds an expression for, when it holds only one.
+        bind = _bind_attributes(xform_xml).get(path, {})
+        held = [
+            column
+            for attribute, column in CONDITION_BINDS
+            if bind.get(attribute, "").strip() not in ("", "true()", "false()")
+        ]
+        return held[0] if len(held) == 1 else None
+    return None
+
+
+def _bind_attributes(xform_xml: str) -> dict[str, dict[str, str]]:
+    """Each bind of an XForm by node path without the root: its attributes, without their
+    namespaces ({"g/q2": {"relevant": "…", "type": "string"}})."""
+    try:
+        root = ElementTree.fromstring(xform_xml.encode("utf-8"))
+    except ElementTree.ParseError:
+        return {}
+    binds = {}
+    for bind in root.iter(f"{{{XFORMS_NS}}}bind"):
+        parts = [p for p in bind.get("nodeset", "").split("/") if p]
+        if len(parts) > 1:
+            binds["/".join(parts[1:])] = {_local(k): v for k, v in bind.attrib.items()}
+    return binds
 
 
 # --- The XForm, read back (tests and diagnostics) ----------------------------------------------
@@ -957,31 +1114,73 @@ def _local(tag: str) -> str:
 
 # --- Diff between versions ---------------------------------------------------------------------
 
-#: What a diff compares for a question present in both versions.
-DIFF_FIELDS = (
-    "type",
-    "list_name",
-    "labels",
-    "hints",
-    "required",
-    "relevant",
-    "constraint",
-    "constraint_message",
-    "calculation",
-    "choice_filter",
-    "appearance",
-    "default",
-    "read_only",
-    "disclosure",
-)
+#: What a diff compares for a question present in both versions, with the XLSForm column each
+#: field comes from (the name a form author knows; "labels" is only ours).
+DIFF_FIELDS = {
+    "type": "type",
+    "list_name": "list_name",
+    "labels": "label",
+    "hints": "hint",
+    "required": "required",
+    "required_message": "required_message",
+    "relevant": "relevant",
+    "constraint": "constraint",
+    "constraint_message": "constraint_message",
+    "calculation": "calculation",
+    "choice_filter": "choice_filter",
+    "appearance": "appearance",
+    "default": "default",
+    "read_only": "read_only",
+    "disclosure": DISCLOSURE_COLUMN,
+}
+
+#: Longest old or new value a diff shows; longer ones are cut with "…".
+DIFF_VALUE_CHARS = 80
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One cell that differs between two versions, as short display texts ("" when empty)."""
+
+    field: str  # the XLSForm column: "label", "constraint", "disclosure", "commune"…
+    old: str
+    new: str
 
 
 @dataclass(frozen=True)
 class QuestionChange:
     path: str
-    fields: tuple[str, ...]
+    changes: tuple[FieldChange, ...]
     old: QuestionSpec
     new: QuestionSpec
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(c.field for c in self.changes)
+
+
+@dataclass(frozen=True)
+class ChoiceChange:
+    name: str
+    changes: tuple[FieldChange, ...]
+    old: ChoiceSpec
+    new: ChoiceSpec
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(c.field for c in self.changes)
+
+
+@dataclass(frozen=True)
+class ChoiceListDiff:
+    """The choices added, removed and changed in one list, with the paths of the questions
+    that offer the list (in the new version, or the old one for a list that went away)."""
+
+    list_name: str
+    questions: tuple[str, ...]
+    added: tuple[ChoiceSpec, ...] = ()
+    removed: tuple[ChoiceSpec, ...] = ()
+    changed: tuple[ChoiceChange, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -989,15 +1188,31 @@ class VersionDiff:
     added: list[QuestionSpec] = field(default_factory=list)
     removed: list[QuestionSpec] = field(default_factory=list)
     changed: list[QuestionChange] = field(default_factory=list)
+    choice_lists: list[ChoiceListDiff] = field(default_factory=list)
+
+    @property
+    def questions_changed(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.added or self.removed or self.changed)
+        return not (self.questions_changed or self.choice_lists)
 
 
-def diff_versions(old: list[QuestionSpec], new: list[QuestionSpec]) -> VersionDiff:
-    """Questions added, removed and changed (with the fields that changed) from `old` to
-    `new`, matched by path; in the document order of the version they belong to."""
+def diff_versions(
+    old: list[QuestionSpec],
+    new: list[QuestionSpec],
+    *,
+    old_choices: Sequence[ChoiceSpec] = (),
+    new_choices: Sequence[ChoiceSpec] = (),
+) -> VersionDiff:
+    """What changed from `old` to `new`: questions added, removed and changed (matched by
+    path, each change with its old and new value), and per choice list the choices added,
+    removed and changed (matched by list and name). In the document order of the version
+    each belongs to.
+
+    A disclosure role is compared only where a role applies (`takes_disclosure_role`):
+    metadata such as meta/instanceID has none, whatever an older version stored."""
     old_by_path = {q.path: q for q in old}
     new_by_path = {q.path: q for q in new}
     changed = []
@@ -1005,14 +1220,130 @@ def diff_versions(old: list[QuestionSpec], new: list[QuestionSpec]) -> VersionDi
         before = old_by_path.get(q.path)
         if before is None:
             continue
-        fields = tuple(f for f in DIFF_FIELDS if getattr(before, f) != getattr(q, f))
-        if fields:
-            changed.append(QuestionChange(path=q.path, fields=fields, old=before, new=q))
+        changes = _question_changes(before, q)
+        if changes:
+            changed.append(QuestionChange(path=q.path, changes=changes, old=before, new=q))
     return VersionDiff(
         added=[q for q in new if q.path not in old_by_path],
         removed=[q for q in old if q.path not in new_by_path],
         changed=changed,
+        choice_lists=_choice_list_diffs(old, new, list(old_choices), list(new_choices)),
     )
+
+
+def _question_changes(old: QuestionSpec, new: QuestionSpec) -> tuple[FieldChange, ...]:
+    changes: list[FieldChange] = []
+    for name, column in DIFF_FIELDS.items():
+        if name == "disclosure" and not (takes_disclosure_role(old) and takes_disclosure_role(new)):
+            continue
+        before, after = _diff_value(old, name), _diff_value(new, name)
+        if before == after:
+            continue
+        if isinstance(before, dict):
+            changes.append(FieldChange(column, *_texts_change(before, after)))
+        else:
+            changes.append(FieldChange(column, _short(before), _short(after)))
+    return tuple(changes)
+
+
+def _diff_value(q: QuestionSpec, name: str):
+    value = getattr(q, name)
+    if name == "required":
+        # "yes", "no", or the condition of a question required only sometimes
+        return q.required_if or (_("yes") if q.required else _("no"))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return value
+
+
+def _texts_change(old: dict[str, str], new: dict[str, str]) -> tuple[str, str]:
+    """Labels, hints or messages by language: only the languages whose text changed."""
+    languages = [k for k in {**old, **new} if old.get(k) != new.get(k)]
+
+    def show(texts: dict[str, str]) -> str:
+        if list(texts) == ["default"] or languages == ["default"]:
+            return _short(texts.get("default", ""))
+        return "; ".join(
+            f"{language}: {_short(texts[language])}"
+            for language in languages
+            if texts.get(language)
+        )
+
+    return show(old), show(new)
+
+
+def _short(value) -> str:
+    text = " ".join(str(value or "").split())
+    if len(text) <= DIFF_VALUE_CHARS:
+        return text
+    return text[: DIFF_VALUE_CHARS - 1].rstrip() + "…"
+
+
+def _choice_key_order(choices: list[ChoiceSpec]) -> dict[tuple[str, str, int], ChoiceSpec]:
+    """Choices by (list, name, occurrence): a form may repeat a name in a list
+    (allow_choice_duplicates), and each copy is then matched with the same copy."""
+    seen: dict[tuple[str, str], int] = {}
+    keyed = {}
+    for choice in choices:
+        count = seen.get((choice.list_name, choice.name), 0)
+        seen[(choice.list_name, choice.name)] = count + 1
+        keyed[(choice.list_name, choice.name, count)] = choice
+    return keyed
+
+
+def _choice_changes(old: ChoiceSpec, new: ChoiceSpec) -> tuple[FieldChange, ...]:
+    changes = []
+    if old.labels != new.labels:
+        changes.append(FieldChange("label", *_texts_change(old.labels, new.labels)))
+    for column in {**old.extra, **new.extra}:
+        before, after = old.extra.get(column, ""), new.extra.get(column, "")
+        if before != after:
+            changes.append(FieldChange(column, _short(before), _short(after)))
+    return tuple(changes)
+
+
+def _choice_list_diffs(
+    old_questions: list[QuestionSpec],
+    new_questions: list[QuestionSpec],
+    old_choices: list[ChoiceSpec],
+    new_choices: list[ChoiceSpec],
+) -> list[ChoiceListDiff]:
+    old_keyed = _choice_key_order(old_choices)
+    new_keyed = _choice_key_order(new_choices)
+    lists = list(dict.fromkeys([c.list_name for c in new_choices + old_choices]))
+    result = []
+    for list_name in lists:
+        added = tuple(
+            c for key, c in new_keyed.items() if key[0] == list_name and key not in old_keyed
+        )
+        removed = tuple(
+            c for key, c in old_keyed.items() if key[0] == list_name and key not in new_keyed
+        )
+        changed = []
+        for key, choice in new_keyed.items():
+            before = old_keyed.get(key)
+            if key[0] != list_name or before is None:
+                continue
+            changes = _choice_changes(before, choice)
+            if changes:
+                changed.append(
+                    ChoiceChange(name=choice.name, changes=changes, old=before, new=choice)
+                )
+        if not (added or removed or changed):
+            continue
+        users = [q.path for q in new_questions if q.list_name == list_name] or [
+            q.path for q in old_questions if q.list_name == list_name
+        ]
+        result.append(
+            ChoiceListDiff(
+                list_name=list_name,
+                questions=tuple(users),
+                added=added,
+                removed=removed,
+                changed=tuple(changed),
+            )
+        )
+    return result
 
 
 # --- Labels for display ------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from fieldwork.accounts.models import Role
 from fieldwork.instruments.models import InstrumentVersion
@@ -160,3 +161,102 @@ def test_a_version_of_another_study_is_not_found(client, study_world):
     )
 
     assert response.status_code == 404
+
+
+def test_a_metadata_role_is_refused_naming_the_path(client, study_world):
+    # the review page does not list meta/instanceID: a role set here could not be undone there
+    response = post_json(
+        as_role(client, study_world, ADMIN),
+        study_world.url("api:instrument-version-disclosure"),
+        {"roles": {"meta/instanceID": "direct_identifier"}},
+    )
+
+    assert response.status_code == 400
+    [message] = response.json()["roles"]
+    assert "“meta/instanceID”" in message
+    instance_id = study_world.instrument_version.questions.get(path="meta/instanceID")
+    assert instance_id.disclosure == "none"
+
+
+def test_an_upload_over_the_limit_names_the_limit_only(client, study_world):
+    big = SimpleUploadedFile("big.xlsx", b"x" * 12_000_000)
+
+    response = as_role(client, study_world, ADMIN).post(
+        study_world.url("api:instrument-list"), {"file": big}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["file"] == [
+        "The file is larger than 10 MB, the most Fieldwork accepts for an XLSForm."
+    ]
+
+
+def upload_form(client, study_world, form_id: str) -> dict:
+    text = CHECKPOINT_FORM.read_text().replace("| checkpoint | 2025010101 |", f"| {form_id} | 1 |")
+    response = client.post(
+        study_world.url("api:instrument-list"),
+        {"file": SimpleUploadedFile(f"{form_id}.md", text.encode())},
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def test_the_list_filters_by_form_id_and_by_a_versions_status(client, study_world):
+    client = as_role(client, study_world, ADMIN)
+    upload_form(client, study_world, "tutorial")
+    market = upload_form(client, study_world, "market")
+    post_json(client, study_world.url("api:instrument-version-publish"))  # checkpoint
+    study_world.extra["version_id"] = market["id"]
+    post_json(client, study_world.url("api:instrument-version-publish"))
+    url = study_world.url("api:instrument-list")
+
+    def form_ids(**params) -> list[str]:
+        response = client.get(url, params)
+        assert response.status_code == 200, response.json()
+        return [i["form_id"] for i in response.json()["results"]]
+
+    assert form_ids() == ["checkpoint", "market", "tutorial"]
+    assert form_ids(form_id="tutorial") == ["tutorial"]
+    assert form_ids(status="published") == ["checkpoint", "market"]
+    assert form_ids(status="draft") == ["tutorial"]
+    assert form_ids(form_id="tutorial", status="published") == []
+    assert form_ids(status="retired") == []
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"form_id": "nowhere"}, "form_id"), ({"status": "live"}, "status")],
+)
+def test_a_bad_filter_value_answers_400_naming_it(client, study_world, params, field):
+    response = as_role(client, study_world, CODER).get(
+        study_world.url("api:instrument-list"), params
+    )
+
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_the_form_id_filter_does_not_see_another_studys_forms(client, study_world):
+    instrument = study_world.instrument_version.instrument
+    instrument.study = study_world.other_study
+    instrument.save()
+
+    response = as_role(client, study_world, CODER).get(
+        study_world.url("api:instrument-list"), {"form_id": "checkpoint"}
+    )
+
+    assert response.status_code == 400
+
+
+def test_the_schema_documents_filters_and_refusals(client, study_world):
+    client = as_role(client, study_world, CODER)
+    schema = client.get(reverse("api-schema"), {"format": "json"}).json()
+    instruments = schema["paths"]["/api/v1/studies/{slug}/instruments/"]["get"]
+    version = "/api/v1/studies/{slug}/instruments/versions/{version_id}/"
+
+    assert {"form_id", "status"} <= {p["name"] for p in instruments["parameters"]}
+    assert "400" in instruments["responses"]
+    delete = schema["paths"][version]["delete"]["responses"]["400"]
+    publish = schema["paths"][version + "publish/"]["post"]["responses"]["400"]
+    for refusal in (delete, publish):
+        assert refusal["content"]["application/json"]["schema"]["additionalProperties"]

@@ -4,6 +4,7 @@ The upload service refuses what JavaRosa refuses (test_services.py); here every 
 imports is stored, fetched as phones and users fetch it, and checked again, in one Java run."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from lxml import etree
 
 from fieldwork.accounts.models import Role
@@ -83,3 +84,80 @@ def test_odk_validate_names_the_form_it_refuses_in_a_batch():
     assert problems["pyxform/widgets.xls"] == []
     [refusal] = problems["messy/pyxform/bad_calc.xlsx"]
     assert "Invalid calculate" in refusal.message
+
+
+#: A form with one broken expression on row 4 (in a group, as JavaRosa's paths then differ
+#: from the name), in the column the test names.
+BROKEN_FORM = """| survey |
+| | type | name | label | relevant | constraint | calculation | required |
+| | integer | q1 | Q1 | | | | |
+| | begin group | g | G | | | | |
+| | {row} |
+| | end group | | | | | | |
+| settings |
+| | form_id | version |
+| | broken_{column} | 1 |
+"""
+BROKEN_ROWS = {
+    "relevant": "text | q2 | Q2 | ${q1} > > 2 | | |",
+    "constraint": "integer | q2 | Q2 | | . > > 2 | |",
+    "calculation": "calculate | q2 | | | | ${q1} + + |",
+    "required": "text | q2 | Q2 | | | | ${q1} > > 2",
+    # JavaRosa names a "Condition" here; the node's bind says which one
+    "relevant_function": "text | q2 | Q2 | nosuchfn(${q1}) | | |",
+}
+
+
+def broken_form(column: str) -> bytes:
+    return BROKEN_FORM.format(row=BROKEN_ROWS[column], column=column).encode()
+
+
+def test_odk_refusals_name_the_row_and_column_in_plain_words():
+    converted = {
+        column: convert_xlsform(content=broken_form(column), filename=f"{column}.md")
+        for column in BROKEN_ROWS
+    }
+
+    problems = validate_many_with_odk(
+        {column: form.xform_xml for column, form in converted.items()},
+        rows={column: form.rows for column, form in converted.items()},
+    )
+
+    located = {
+        column: (problem.sheet, problem.row, problem.column)
+        for column, [problem] in problems.items()
+    }
+    assert located == {
+        "relevant": ("survey", 4, "relevant"),
+        "constraint": ("survey", 4, "constraint"),
+        "calculation": ("survey", 4, "calculation"),
+        "required": ("survey", 4, "required"),
+        "relevant_function": ("survey", 4, "relevant"),
+    }
+    messages = {column: problem.message for column, [problem] in problems.items()}
+    assert messages["relevant"] == (
+        "ODK Collect would refuse this form: Encountered a problem with display condition for "
+        "node [${q2}] at line: ${q1} > > 2"
+    )
+    assert messages["calculation"].endswith('attached to "${q2}": in expression ${q1} + +')
+    assert "cannot handle function 'nosuchfn'" in messages["relevant_function"]
+    for message in messages.values():
+        assert "org.javarosa" not in message
+        assert "Bad node" not in message
+        assert "@" not in message
+        assert "more" not in message.split()  # "... 10 more" of a Java stack
+
+
+@pytest.mark.django_db
+def test_the_upload_page_shows_an_odk_refusal_at_its_sheet_row_and_column(client, study_world):
+    client.force_login(study_world.member(Role.STUDY_ADMIN))
+
+    response = client.post(
+        study_world.url("instruments:instrument-upload"),
+        {"file": SimpleUploadedFile("broken.md", broken_form("relevant"))},
+    )
+
+    page = response.content.decode()
+    assert "<td>survey</td><td>4</td><td>relevant</td>" in page
+    assert "display condition for node [${q2}] at line: ${q1} &gt; &gt; 2" in page
+    assert "ASTNode" not in page

@@ -5,6 +5,7 @@ from unittest import mock
 import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
+from django.utils import timezone
 
 from fieldwork.accounts.models import Role
 from fieldwork.audit.models import AuditEvent
@@ -114,8 +115,21 @@ def test_the_same_version_again_is_refused_and_nothing_is_stored(study_world):
 
     [message] = messages_of(caught.value)
     assert "2025010101" in message
-    assert "version" in message and "settings sheet" in message
+    assert "Change “version” in the settings sheet" in message
+    assert "`" not in message
+    today = timezone.localdate().strftime("%Y%m%d")
+    assert f"like {today}01)" in message
     assert row_counts() == before
+
+
+def test_the_suggested_version_is_one_the_instrument_does_not_have(study_world):
+    today = timezone.localdate().strftime("%Y%m%d")
+    upload(study_world, checkpoint(f"{today}01"), validate=False)
+
+    with pytest.raises(ValidationError) as caught:
+        upload(study_world, checkpoint(f"{today}01"), validate=False)
+
+    assert f"like {today}02)" in messages_of(caught.value)[0]
 
 
 def test_the_same_file_without_version_twice_is_refused_as_already_uploaded(study_world):
@@ -150,13 +164,23 @@ def test_a_form_pyxform_refuses_stores_nothing_and_says_where(study_world, name,
 
 
 @pytest.mark.parametrize(
-    ("name", "javarosa_says"),
+    ("name", "place", "javarosa_says"),
     [
-        ("messy/pyxform/bad_calc.xlsx", "Invalid calculate for the bind attached to"),
-        ("messy/pyxform/xl_date_ambiguous.xlsx", "Unsupported nodeset expression"),
+        (
+            "messy/pyxform/bad_calc.xlsx",
+            "Sheet “survey”, row 2, column “calculation”: ",
+            "Invalid calculate for the bind attached to",
+        ),
+        (
+            "messy/pyxform/xl_date_ambiguous.xlsx",
+            "Sheet “survey”, row 5, column “choice_filter”: ",
+            "Unsupported nodeset expression",
+        ),
     ],
 )
-def test_a_form_odk_collect_would_refuse_never_reaches_a_phone(study_world, name, javarosa_says):
+def test_a_form_odk_collect_would_refuse_never_reaches_a_phone(
+    study_world, name, place, javarosa_says
+):
     path = XLSFORMS / name
     before = row_counts()
 
@@ -165,8 +189,9 @@ def test_a_form_odk_collect_would_refuse_never_reaches_a_phone(study_world, name
 
     assert caught.value.code == "odk_invalid"
     [message] = messages_of(caught.value)
-    assert message.startswith("ODK Collect would refuse this form: ")
+    assert message.startswith(f"{place}ODK Collect would refuse this form: ")
     assert javarosa_says in message
+    assert "org.javarosa" not in message
     assert row_counts() == before
 
 
@@ -196,7 +221,10 @@ def test_a_file_too_large_is_refused_before_conversion(study_world):
         upload(study_world, b"x" * (MAX_UPLOAD_BYTES + 1), "huge.xlsx")
 
     assert caught.value.code == "too_large"
-    assert "10 MB" in messages_of(caught.value)[0]
+    # the service sees one byte past the limit, not the file's size: it names the limit only
+    assert messages_of(caught.value) == [
+        "The file is larger than 10 MB, the most Fieldwork accepts for an XLSForm."
+    ]
     assert row_counts() == before
 
 
@@ -360,6 +388,7 @@ def test_disclosure_review_confirms_and_changes_roles(study_world):
         ({"nowhere": "none"}, "no question “nowhere”"),
         ({"age": "secret"}, "“secret” is not a disclosure role"),
         ({"checkpoint": "sensitive"}, "holds no answer"),
+        ({"meta/instanceID": "direct_identifier"}, "“meta/instanceID” is metadata"),
     ],
 )
 def test_disclosure_review_refuses_what_it_cannot_apply(study_world, roles, says):
@@ -395,7 +424,53 @@ def test_diff_against_the_published_version(study_world):
     assert comparison.base == study_world.instrument_version
     assert [q.path for q in comparison.diff.added] == ["remarks"]
     assert [q.path for q in comparison.diff.removed] == ["photo"]
-    assert [(c.path, c.fields) for c in comparison.diff.changed] == [("age", ("constraint",))]
+    [change] = comparison.diff.changed
+    assert change.path == "age"
+    assert [(f.field, f.old, f.new) for f in change.changes] == [
+        ("constraint", ". >= 15 and . < 120", ". >= 18 and . < 120")
+    ]
+
+
+def test_diff_shows_choices_added_and_relabelled_with_the_questions_offering_them(study_world):
+    # what an audit did: a new item, a new armed group, JNIM relabelled
+    def edit(text: str) -> str:
+        phone = "| | items | phone | Téléphone | Phone | |"
+        text = text.replace(phone, f"{phone}\n| | items | vehicle | Véhicule | Vehicle | |")
+        text = text.replace(
+            "| | armed_group | none |",
+            "| | armed_group | fama | FAMa | Malian army (FAMa) | |\n| | armed_group | none |",
+        )
+        return text.replace("| jnim | JNIM | JNIM |", "| jnim | JNIM | JNIM (GSIM) |")
+
+    draft = upload(study_world, checkpoint("2025020101", edit=edit), validate=False)
+
+    diff = version_diff(version=draft).diff
+
+    assert not diff.is_empty
+    assert (diff.added, diff.removed, diff.changed) == ([], [], [])
+    armed, items = diff.choice_lists
+    assert armed.list_name == "armed_group"
+    assert armed.questions == ("checkpoint/armed_group",)
+    assert [c.name for c in armed.added] == ["fama"]
+    [jnim] = armed.changed
+    assert [(f.field, f.old, f.new) for f in jnim.changes] == [
+        ("label", "English (en): JNIM", "English (en): JNIM (GSIM)")
+    ]
+    assert (items.list_name, items.questions) == ("items", ("checkpoint/items_taken",))
+    assert [c.name for c in items.added] == ["vehicle"]
+
+
+def test_a_confirmed_role_and_metadata_roles_are_not_question_changes(study_world):
+    admin = study_world.member(Role.STUDY_ADMIN)
+    base = study_world.instrument_version
+    age = base.questions.get(path="age")
+    question_disclosure_set(version=base, by=admin, roles={"age": age.disclosure})
+    # a role stored for metadata before the service refused it
+    base.questions.filter(path="meta/instanceID").update(disclosure="direct_identifier")
+
+    draft = upload(study_world, checkpoint("2025020101"), validate=False)
+
+    assert version_diff(version=draft).diff.is_empty
 
 
 def test_the_first_version_has_nothing_to_compare_with(study_world):

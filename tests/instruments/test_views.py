@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
+from django.utils import timezone, translation
 
 from fieldwork.accounts.models import Role
 from fieldwork.instruments.models import Instrument, InstrumentVersion
@@ -83,6 +83,29 @@ def test_uploading_the_same_version_again_says_to_change_the_version(client, stu
     assert "settings sheet" in response.context["form"].errors["file"][0]
 
 
+def test_the_duplicate_version_message_suggests_todays_date(client, study_world):
+    response = as_role(client, study_world, ADMIN).post(
+        study_world.url("instruments:instrument-upload"), {"file": new_version_file("2025010101")}
+    )
+
+    [message] = response.context["form"].errors["file"]
+    today = timezone.localdate().strftime("%Y%m%d")
+    assert "Change “version” in the settings sheet (for example to today's date and a " in message
+    assert f"like {today}01)" in message
+
+
+def test_a_file_over_the_limit_is_refused_without_a_wrong_size(client, study_world):
+    big = SimpleUploadedFile("big.xlsx", b"x" * 12_000_000)
+
+    response = as_role(client, study_world, ADMIN).post(
+        study_world.url("instruments:instrument-upload"), {"file": big}
+    )
+
+    assert response.context["form"].errors["file"] == [
+        "The file is larger than 10 MB, the most Fieldwork accepts for an XLSForm."
+    ]
+
+
 def test_an_upload_without_a_file_asks_for_one(client, study_world):
     response = as_role(client, study_world, ADMIN).post(
         study_world.url("instruments:instrument-upload"), {}
@@ -121,8 +144,56 @@ def test_a_draft_shows_its_diff_and_the_publish_button_to_the_admin(client, stud
     page = client.get(study_world.url("instruments:version-detail")).content.decode()
 
     assert "Compared with version 2025010101 (Published)" in page
-    assert "constraint" in page
+    assert (
+        '<span class="code">constraint</span>: <del>. &gt;= 15 and . &lt; 120</del> → '
+        "<ins>. &gt;= 18 and . &lt; 120</ins>"
+    ) in page
     assert study_world.url("instruments:version-publish") in page
+
+
+def test_a_draft_shows_choice_changes_before_phones_get_them(client, study_world):
+    client = as_role(client, study_world, ADMIN)
+    client.post(study_world.url("instruments:version-publish"))
+
+    def edit(text: str) -> str:
+        phone = "| | items | phone | Téléphone | Phone | |"
+        text = text.replace(phone, f"{phone}\n| | items | vehicle | Véhicule | Vehicle | |")
+        text = text.replace(
+            "| | armed_group | none |",
+            "| | armed_group | fama | FAMa | Malian army (FAMa) | |\n| | armed_group | none |",
+        )
+        return text.replace("| jnim | JNIM | JNIM |", "| jnim | JNIM | JNIM (GSIM) |")
+
+    client.post(
+        study_world.url("instruments:instrument-upload"),
+        {"file": new_version_file("2025020101", edit=edit)},
+    )
+    study_world.extra["version_id"] = InstrumentVersion.objects.get(version="2025020101").pk
+
+    page = client.get(study_world.url("instruments:version-detail")).content.decode()
+
+    assert "No question or choice was added, removed or changed." not in page
+    assert 'id="diff-questions"' not in page  # no question changed
+    assert "Choice list “armed_group”" in page
+    assert "Offered by the question checkpoint/armed_group." in page
+    assert '<td class="code">fama</td>\n  <td>Malian army (FAMa)</td>' in page
+    assert "<del>English (en): JNIM</del> → <ins>English (en): JNIM (GSIM)</ins>" in page
+    assert "Choice list “items”" in page
+    assert "Offered by the question checkpoint/items_taken." in page
+    assert '<td class="code">vehicle</td>\n  <td>Vehicle</td>' in page
+
+
+def test_a_draft_like_the_published_version_says_nothing_changed(client, study_world):
+    client = as_role(client, study_world, ADMIN)
+    client.post(study_world.url("instruments:version-publish"))
+    client.post(
+        study_world.url("instruments:instrument-upload"), {"file": new_version_file("2025020101")}
+    )
+    study_world.extra["version_id"] = InstrumentVersion.objects.get(version="2025020101").pk
+
+    page = client.get(study_world.url("instruments:version-detail")).content.decode()
+
+    assert "No question or choice was added, removed or changed." in page
 
 
 def test_publishing_from_the_page_retires_nothing_the_first_time(client, study_world):

@@ -5,14 +5,15 @@ No database: `convert_xlsform` takes bytes and a file name."""
 
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 from pyxform.xls2json_backends import get_xlsform
 
-from fieldwork.instruments.specs import Problem, QuestionSpec
+from fieldwork.instruments.specs import ChoiceSpec, Problem, QuestionSpec
 from fieldwork.instruments.xlsform import (
+    FieldChange,
     XLSFormError,
     content_version,
     convert_xlsform,
@@ -487,8 +488,115 @@ def test_diff_lists_added_removed_and_changed_questions_by_path():
     assert [q.path for q in diff.removed] == ["c"]
     [change] = diff.changed
     assert change.path == "g/b"
-    assert change.fields == ("type", "labels", "required")
+    assert change.changes == (
+        FieldChange("type", "integer", "decimal"),
+        FieldChange("label", "", "B"),
+        FieldChange("required", "yes", "no"),
+    )
     assert diff_versions(old, old).is_empty
+
+
+def test_diff_shows_each_changed_cell_old_and_new_shortened_and_by_language():
+    long = "${age} >= 18 and " + " and ".join(f"${{q{n}}} != ''" for n in range(20))
+    old = [
+        QuestionSpec(
+            name="age",
+            path="age",
+            type="integer",
+            labels={"French (fr)": "Âge", "English (en)": "Age"},
+            required=True,
+            relevant="${consent} = 'yes'",
+        )
+    ]
+    new = [
+        QuestionSpec(
+            name="age",
+            path="age",
+            type="integer",
+            labels={"French (fr)": "Âge", "English (en)": "Age in years"},
+            required=True,
+            required_if="${consent} = 'yes'",
+            relevant=long,
+        )
+    ]
+
+    [change] = diff_versions(old, new).changed
+
+    label, required, relevant = change.changes
+    assert label == FieldChange("label", "English (en): Age", "English (en): Age in years")
+    assert required == FieldChange("required", "yes", "${consent} = 'yes'")
+    assert relevant.field == "relevant"
+    assert relevant.old == "${consent} = 'yes'"
+    assert relevant.new.startswith("${age} >= 18 and ${q0} != ''")
+    assert relevant.new.endswith("…")
+    assert len(relevant.new) <= 80
+
+
+def test_a_disclosure_role_counts_only_where_a_role_applies():
+    instance_id = QuestionSpec(name="instanceID", path="meta/instanceID", type="calculate")
+    name = QuestionSpec(name="nom", path="nom", type="text", disclosure="direct_identifier")
+    old = [
+        # a role an older version stored for metadata (the API used to accept it)
+        replace(instance_id, disclosure="direct_identifier"),
+        # confirmed by a study admin, the same role the new upload suggests
+        replace(name, disclosure_suggested=False),
+    ]
+    new = [instance_id, replace(name, disclosure_suggested=True)]
+
+    assert diff_versions(old, new).is_empty
+    changed = [replace(name, disclosure="sensitive")]
+    [change] = diff_versions(old[1:], changed).changed
+    assert change.changes == (FieldChange("disclosure", "direct_identifier", "sensitive"),)
+
+
+def test_diff_lists_choices_added_removed_and_changed_with_the_questions_using_them():
+    questions = [
+        QuestionSpec(
+            name="armed_group", path="cp/armed_group", type="select one", list_name="armed_group"
+        ),
+        QuestionSpec(
+            name="items", path="cp/items", type="select all that apply", list_name="items"
+        ),
+        QuestionSpec(name="gender", path="gender", type="select one", list_name="gender"),
+    ]
+    old_choices = [
+        ChoiceSpec("armed_group", "jnim", {"default": "JNIM"}),
+        ChoiceSpec("armed_group", "none", {"default": "None"}),
+        ChoiceSpec("items", "money", {"default": "Money"}, {"group": "goods"}),
+        ChoiceSpec("items", "phone", {"default": "Phone"}),
+        ChoiceSpec("gender", "female", {"default": "Woman"}),
+    ]
+    new_choices = [
+        ChoiceSpec("armed_group", "jnim", {"default": "JNIM (Jama'at Nusrat al-Islam)"}),
+        ChoiceSpec("armed_group", "fama", {"default": "FAMa"}),
+        ChoiceSpec("armed_group", "none", {"default": "None"}),
+        ChoiceSpec("items", "money", {"default": "Money"}, {"group": "cash"}),
+        ChoiceSpec("items", "vehicle", {"default": "Vehicle"}),
+        ChoiceSpec("gender", "female", {"default": "Woman"}),
+    ]
+
+    diff = diff_versions(questions, questions, old_choices=old_choices, new_choices=new_choices)
+
+    assert not diff.is_empty
+    assert not diff.questions_changed
+    armed, items = diff.choice_lists  # "gender" did not change
+    assert (armed.list_name, armed.questions) == ("armed_group", ("cp/armed_group",))
+    assert [c.name for c in armed.added] == ["fama"]
+    assert armed.removed == ()
+    [jnim] = armed.changed
+    assert (jnim.name, jnim.changes) == (
+        "jnim",
+        (FieldChange("label", "JNIM", "JNIM (Jama'at Nusrat al-Islam)"),),
+    )
+    assert (items.list_name, items.questions) == ("items", ("cp/items",))
+    assert [c.name for c in items.added] == ["vehicle"]
+    assert [c.name for c in items.removed] == ["phone"]
+    assert [(c.name, c.changes) for c in items.changed] == [
+        ("money", (FieldChange("group", "goods", "cash"),))
+    ]
+    assert diff_versions(
+        questions, questions, old_choices=old_choices, new_choices=old_choices
+    ).is_empty
 
 
 def test_pick_text_prefers_the_users_language():
