@@ -150,8 +150,8 @@ def test_malformed_master_key_in_the_environment_stops_the_app(tmp_path):
 
 @pytest.mark.django_db
 def test_rotation_rewraps_the_keys_of_attachments_too(key_files, study_world):
-    from fieldwork.interviews.models import Attachment
     from fieldwork.interviews.attachments import SubmissionFile, store_files
+    from fieldwork.interviews.models import Attachment
     from fieldwork.sources.blobs import open_blob
 
     version = study_world.interview.current_version
