@@ -317,9 +317,7 @@ def test_the_researcher_corrects_an_interview_marked_as_having_issues(client, wo
     created = record(client, world).json()
     first = created["versions"][0]["instance_id"]
     review = interview_url(world, created["uuid"], "api:interview-review")
-    marked = post_json(
-        as_role(client, world, SUP), review, {"to": "has_issues", "comment": "Age?"}
-    )
+    marked = post_json(as_role(client, world, SUP), review, {"to": "has_issues", "comment": "Age?"})
     assert marked.status_code == 200, marked.json()
     url = interview_url(world, created["uuid"], "api:interview-version-list")
     correction = {
