@@ -57,6 +57,7 @@ __all__ = [
     "ExportError",
     "ExportReading",
     "ExportRecord",
+    "Place",
     "RowProblem",
     "Table",
     "read_export",
@@ -184,6 +185,29 @@ class RowProblem:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where an answer came from: the file or sheet, its row as a spreadsheet numbers it, and
+    the column as written in the file. A repeat instance read from a row of its own (a
+    repeat's sheet or file) has a place too, with no column: the whole row."""
+
+    table: str
+    row: int
+    column: str = ""
+
+
+#: What may follow a path inside a longer one ("age" in "age_group", "children[2]" in
+#: "children[2]/age"): a message naming the path is followed by anything else.
+_PATH_CHARS = frozenset("_-./[]")
+#: What separates a message's leading path from the rest (": ", " : " with a no-break space
+#: in French): removed when the path is shown apart, as a column.
+_AFTER_PATH = re.compile(r"^[\s:]+")
+
+
+def _continues_path(char: str) -> bool:
+    return bool(char) and (char.isalnum() or char in _PATH_CHARS)
+
+
+@dataclass(frozen=True)
 class ExportRecord:
     """One submission read from the export."""
 
@@ -202,20 +226,36 @@ class ExportRecord:
     #: The row (and its repeat rows) as canonical JSON: what is stored as the raw payload.
     payload: bytes
     problems: tuple[RowProblem, ...] = ()
-    #: (answer path as validation names it, column in the file), longest path first.
-    columns: tuple[tuple[str, str], ...] = ()
+    #: (answer path as validation names it, where it came from), longest path first; the
+    #: repeat instances read from rows of their own are listed too ("children[2]").
+    places: tuple[tuple[str, Place], ...] = ()
 
     def column_of(self, where: str) -> str:
-        """The file's column an answer came from (`where` as in `columns`), or ""."""
-        return dict(self.columns).get(where, "")
+        """The file's column an answer came from (`where` as in `places`), or ""."""
+        place = dict(self.places).get(where)
+        return place.column if place else ""
 
-    def column_for(self, message: str) -> str:
-        """The file's column a validation message is about (messages start with the answer's
-        path, e.g. "children[2]/age: …"), or ""."""
-        for where, column in self.columns:
-            if message.startswith(where) and message[len(where) : len(where) + 1] in (":", " "):
-                return column
-        return ""
+    def locate(self, message: str) -> tuple[Place | None, str]:
+        """Where in the files a validation message is about, and the message to show beside
+        that place.
+
+        Validation messages start with the answer's path ("children[2]/age: …"). Only that
+        path is compared, up to the first character that cannot continue it, so neither the
+        punctuation after it nor the message's language matters. When the path has a column
+        of its own, the message comes back without it (the column names it); a question of a
+        repeat instance read from its own row, but with no column, keeps its path and gets the
+        instance's row. (None, message) when the message names no answer read from the file.
+        """
+        for where, place in self.places:
+            if not message.startswith(where):
+                continue
+            after = message[len(where) : len(where) + 1]
+            if after == "/" and not place.column:
+                return place, message
+            if _continues_path(after):
+                continue
+            return place, _AFTER_PATH.sub("", message[len(where) :]) or message
+        return None, message
 
 
 @dataclass(frozen=True)
@@ -227,6 +267,8 @@ class ExportReading:
     ignored_columns: tuple[str, ...] = ()
     #: Columns that match no question (or several): a value in them is an error on its row.
     unmatched_columns: tuple[str, ...] = ()
+    #: Columns that hold the answers to a question (a choice's or a coordinate's included).
+    matched_columns: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- files
@@ -797,12 +839,12 @@ class _RowReader:
 
     def read(
         self, row: Sequence[Any], number: int, base: str = ""
-    ) -> tuple[dict, list[RowProblem], dict[str, str]]:
-        """(answers, problems, {answer path: column}) for one row; `base` is the path,
+    ) -> tuple[dict, list[RowProblem], dict[str, Place]]:
+        """(answers, problems, {answer path: where it came from}) for one row; `base` is the path,
         instances numbered, of the repeat instance the row is (for messages)."""
         answers: dict[str, Any] = {}
         problems: list[RowProblem] = []
-        located: dict[str, str] = {}
+        located: dict[str, Place] = {}
         headers = self.table.headers
         options: dict[tuple[str, tuple[int, ...]], list[str]] = defaultdict(list)
         option_columns: dict[tuple[str, tuple[int, ...]], str] = {}
@@ -811,6 +853,9 @@ class _RowReader:
 
         def prefixed(where: str) -> str:
             return f"{base}/{where}" if base else where
+
+        def place(column: str) -> Place:
+            return Place(self.table.name, number, column)
 
         for column, value in enumerate(row):
             header = headers[column]
@@ -838,7 +883,7 @@ class _RowReader:
             where = prefixed(self.where(target))
             if target.role == "option":
                 option_columns.setdefault(key, header)
-                located.setdefault(where, option_columns[key])
+                located.setdefault(where, place(option_columns[key]))
                 lowered = text.lower()
                 if lowered in _TRUE:
                     options[key].append(target.option)
@@ -856,14 +901,14 @@ class _RowReader:
             if target.role == "geo":
                 if text and text != NA:
                     geo[key][target.part] = text
-                located.setdefault(where, header)
+                located.setdefault(where, place(header))
                 continue
             # Located even when empty: "required but has no answer" names this column.
-            located.setdefault(where, header)
+            located.setdefault(where, place(header))
             answer = _cell_text(value, _kind(target.spec))
             if not answer.strip():
                 continue
-            located[where] = header
+            located[where] = place(header)
             joined.add(key)
             _put(answers, self._segments(target), self._repeat_at(target), answer)
         for key, chosen in options.items():
@@ -1020,17 +1065,24 @@ def read_export(
         for index, row in enumerate(main.rows)
     ]
     _check_orphans(children, used, problems)
-    ignored, unmatched = [], []
+    ignored, unmatched, matched = [], [], []
     for reader in [main_reader, *(c.reader for c in children)]:
+        headers = reader.table.headers
         ignored += [h for h in reader.columns.ignored if h not in ignored]
-        unmatched += [
-            reader.table.headers[c] for c in reader.columns.unmatched if reader.table.headers[c]
+        unmatched += [headers[c] for c in reader.columns.unmatched if headers[c]]
+        # The form's own metadata (meta/instanceID) is in every export: it says nothing
+        # about which form the export is of.
+        matched += [
+            headers[c]
+            for c, target in reader.columns.targets.items()
+            if not target.spec.path.startswith("meta/")
         ]
     return ExportReading(
         records=tuple(records),
         problems=tuple(problems),
         ignored_columns=tuple(ignored),
         unmatched_columns=tuple(dict.fromkeys(unmatched)),
+        matched_columns=tuple(dict.fromkeys(matched)),
     )
 
 
@@ -1061,7 +1113,7 @@ def _attach(
     parent_context: str,
     parent_key: Any,
     answers: dict,
-    located: dict[str, str],
+    located: dict[str, Place],
     problems: list[RowProblem],
     payload: dict,
     children: list[_Child],
@@ -1089,6 +1141,9 @@ def _attach(
             used.add((child.table.name, number))
             where = f"{base}/{rel}" if base else rel
             where = f"{where}[{len(instances) + 1}]"
+            # The instance is this row: a message about it, or about one of its questions
+            # that has no column, names the repeat's sheet or file and this row.
+            located[where] = Place(child.table.name, number)
             child_answers, child_problems, child_located = child.reader.read(row, number, where)
             problems.extend(child_problems)
             located.update(child_located)
@@ -1181,7 +1236,7 @@ def _main_record(
         answers=answers,
         payload=raw,
         problems=tuple(problems),
-        columns=tuple(sorted(located.items(), key=lambda item: -len(item[0]))),
+        places=tuple(sorted(located.items(), key=lambda item: -len(item[0]))),
     )
 
 
@@ -1236,7 +1291,7 @@ def _read_kobo_json(form: _Form, name: str, content: bytes) -> ExportReading:
 
 def _kobo_record(form: _Form, name: str, number: int, submission: Mapping) -> ExportRecord:
     problems: list[RowProblem] = []
-    located: dict[str, str] = {}
+    located: dict[str, Place] = {}
     answers = _kobo_answers(form, name, number, submission, "", "", problems, located)
     raw = canonical_json(submission)
     id_key = next(
@@ -1285,7 +1340,7 @@ def _kobo_record(form: _Form, name: str, number: int, submission: Mapping) -> Ex
         answers=answers,
         payload=raw,
         problems=tuple(problems),
-        columns=tuple(sorted(located.items(), key=lambda item: -len(item[0]))),
+        places=tuple(sorted(located.items(), key=lambda item: -len(item[0]))),
     )
 
 
@@ -1297,7 +1352,7 @@ def _kobo_answers(
     context: str,
     base: str,
     problems: list[RowProblem],
-    located: dict[str, str],
+    located: dict[str, Place],
 ) -> dict[str, Any]:
     """Kobo keys every answer by its full path, inside repeats too."""
     answers: dict[str, Any] = {}
@@ -1322,7 +1377,7 @@ def _kobo_answers(
             text = _cell_text(value, _kind(spec))
             if text.strip():
                 _put(answers, rel.split("/"), {}, text)
-                located[where] = path
+                located[where] = Place(name, number, path)
             continue
         if not context and (path in SERVER_COLUMNS or path.startswith("_")):
             continue

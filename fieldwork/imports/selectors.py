@@ -2,13 +2,21 @@
 every import of the study, a field researcher the imports she uploaded (their rows are her
 interviews), nobody else any."""
 
+import uuid
+
 from django.db.models import QuerySet
 
 from fieldwork.accounts.models import Role
-from fieldwork.accounts.permissions import Perm, has_perm, study_role
+from fieldwork.accounts.permissions import (
+    Perm,
+    can_see_answer_identifiers,
+    has_perm,
+    study_role,
+)
 from fieldwork.imports.models import ImportBatch
 from fieldwork.instruments.models import InstrumentVersion
 from fieldwork.instruments.selectors import HEAVY_FIELDS
+from fieldwork.interviews.selectors import interview_visible_to
 
 #: The sealed bytes a list never needs.
 _SEALED = (
@@ -57,3 +65,24 @@ def import_versions(*, study) -> QuerySet[InstrumentVersion]:
         .select_related("instrument")
         .order_by("instrument__title", "instrument__form_id", "-created_at")
     )
+
+
+def import_row_interviews(*, study, user, uuids) -> dict[str, bool]:
+    """Of the interviews a batch's rows point to (by client UUID, as text), those the user
+    may open, each with whether the user may also read all of its answers (direct
+    identifiers included): only then are a conflicting row's answers shown beside them."""
+    wanted = set()
+    for value in uuids:
+        try:
+            wanted.add(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    if not wanted:
+        return {}
+    interviews = (
+        interview_visible_to(study=study, user=user)
+        .filter(client_uuid__in=wanted)
+        .select_related("study")
+        .only("client_uuid", "researcher_id", "study")
+    )
+    return {str(i.client_uuid): can_see_answer_identifiers(user, i) for i in interviews}

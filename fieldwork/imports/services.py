@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import logging
+import math
 import uuid
 import zipfile
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -41,7 +43,7 @@ from fieldwork.instruments.selectors import (
     version_source_question,
 )
 from fieldwork.interviews.models import InterviewVersion
-from fieldwork.interviews.selectors import version_content
+from fieldwork.interviews.selectors import interview_version_diff, version_content
 from fieldwork.interviews.services import interview_record
 from fieldwork.sources.blobs import open_blob, seal_blob
 from fieldwork.sources.models import Source
@@ -54,6 +56,10 @@ logger = logging.getLogger(__name__)
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 #: Every row is checked at the preview and again at the import, in the request.
 MAX_ROWS = 10_000
+#: Differences listed for a row in conflict: enough to see what differs, not a second copy.
+MAX_DIFFERENCES = 50
+#: Unmatched columns named in the warning that the export seems to be of another form.
+FOREIGN_EXAMPLES = 3
 
 _USABLE = (InstrumentVersion.Status.PUBLISHED, InstrumentVersion.Status.RETIRED)
 
@@ -65,10 +71,12 @@ CREATED, SKIPPED = "created", "skipped"
 
 @dataclass(frozen=True)
 class ExportFile:
-    """One uploaded file."""
+    """One uploaded file. `size` is the size the upload declares, when known: the caller may
+    read no more of a file than is needed to tell it is too large."""
 
     name: str
     content: bytes
+    size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,9 @@ class RowResult:
     submitted_by: str  # as the export names them: not a Fieldwork user
     errors: tuple[tuple[str, str], ...] = ()  # (column, message)
     interview: str = ""  # the interview's UUID once imported (or the one already stored)
+    #: For a row in conflict: (answer path, value stored, value in the file), as text ("" for
+    #: no answer), at most MAX_DIFFERENCES of them.
+    differences: tuple[tuple[str, str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,6 +105,7 @@ class RowResult:
             "submitted_by": self.submitted_by,
             "errors": [list(e) for e in self.errors],
             "interview": self.interview,
+            "differences": [list(d) for d in self.differences],
         }
 
     @classmethod
@@ -108,6 +120,7 @@ class RowResult:
             submitted_by=data["submitted_by"],
             errors=tuple((c, m) for c, m in data["errors"]),
             interview=data.get("interview", ""),
+            differences=tuple((p, s, f) for p, s, f in data.get("differences", [])),
         )
 
 
@@ -127,6 +140,7 @@ class ImportResults:
     problems: tuple[FileProblem, ...] = ()
     ignored_columns: tuple[str, ...] = ()
     unmatched_columns: tuple[str, ...] = ()
+    matched_columns: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -134,6 +148,7 @@ class ImportResults:
             "problems": [[p.table, p.row, p.column, p.message] for p in self.problems],
             "ignored_columns": list(self.ignored_columns),
             "unmatched_columns": list(self.unmatched_columns),
+            "matched_columns": list(self.matched_columns),
         }
 
     @classmethod
@@ -143,6 +158,7 @@ class ImportResults:
             problems=tuple(FileProblem(*p) for p in data["problems"]),
             ignored_columns=tuple(data["ignored_columns"]),
             unmatched_columns=tuple(data["unmatched_columns"]),
+            matched_columns=tuple(data.get("matched_columns", [])),
         )
 
     def count(self, *statuses: str) -> int:
@@ -195,6 +211,34 @@ def _bundle(files: Sequence[ExportFile]) -> tuple[bytes, str, str]:
             info = zipfile.ZipInfo(PurePosixPath(f.name).name, date_time=(1980, 1, 1, 0, 0, 0))
             archive.writestr(info, f.content)
     return out.getvalue(), ImportBatch.Format.ZIP, ", ".join(names)
+
+
+def _megabytes(size: int) -> str:
+    """A size in MB for a message, rounded up: a file over the limit never reads as the
+    limit itself."""
+    tenths = math.ceil(size * 10 / 1024 / 1024)
+    return number_format(tenths / 10, decimal_pos=0 if tenths % 10 == 0 else 1)
+
+
+def _check_size(export_file: ExportFile) -> None:
+    """Refuse a file over MAX_IMPORT_BYTES, with its real size when the upload declares it
+    (its `content` may stop just past the limit)."""
+    declared = export_file.size
+    if len(export_file.content) <= MAX_IMPORT_BYTES and (
+        declared is None or declared <= MAX_IMPORT_BYTES
+    ):
+        return
+    if declared is not None and declared > MAX_IMPORT_BYTES:
+        message = _("“%(name)s” is %(size)s MB; Fieldwork imports files of at most %(max)s MB.") % {
+            "name": export_file.name,
+            "size": _megabytes(declared),
+            "max": _megabytes(MAX_IMPORT_BYTES),
+        }
+    else:
+        message = _(
+            "“%(name)s” is larger than %(max)s MB, the most Fieldwork imports at a time."
+        ) % {"name": export_file.name, "max": _megabytes(MAX_IMPORT_BYTES)}
+    raise ServiceError({"files": [message]}, code="too_large")
 
 
 def _stored_name(batch: ImportBatch) -> str:
@@ -280,16 +324,33 @@ def _service_messages(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
 
 
-def _located(problem, record: ExportRecord) -> str:
-    """A problem found in a repeat's file or sheet names where, since the row it is listed
-    under is the main table's."""
-    if problem.table == record.table and problem.row == record.row:
-        return problem.message
-    return _("%(table)s, row %(row)s: %(message)s") % {
-        "table": problem.table,
-        "row": problem.row,
-        "message": problem.message,
+def _row_error(record: ExportRecord, place, message: str) -> tuple[str, str]:
+    """(column, message) of an error listed under the record's row. One found in a repeat's
+    file or sheet names that file or sheet and its row, since the row it is listed under is
+    the main table's. `place` has the table, row and column (a RowProblem or a Place), or is
+    None when the file has no place for the error."""
+    if place is None:
+        return "", message
+    if place.table == record.table and place.row == record.row:
+        return place.column, message
+    return place.column, _("%(table)s, row %(row)s: %(message)s") % {
+        "table": place.table,
+        "row": place.row,
+        "message": message,
     }
+
+
+def _differences(stored: dict, in_file: dict) -> tuple[tuple[str, str, str], ...]:
+    """What a row in conflict answers otherwise than the stored interview, both as stored
+    (JSON): (path, stored value, value in the file)."""
+    return tuple(
+        (path, _as_text(before), _as_text(after))
+        for path, before, after in interview_version_diff(stored, in_file)[:MAX_DIFFERENCES]
+    )
+
+
+def _as_text(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def _evaluate(*, study, version: InstrumentVersion, reading: ExportReading) -> ImportResults:
@@ -313,7 +374,7 @@ def _evaluate(*, study, version: InstrumentVersion, reading: ExportReading) -> I
     seen: dict[str, tuple[int, str]] = {}
     rows = []
     for record in records:
-        errors = [(p.column, _located(p, record)) for p in record.problems]
+        errors = [_row_error(record, p, p.message) for p in record.problems]
         moment = _moment(record)
         check = validate_answers(
             questions=questions,
@@ -321,7 +382,7 @@ def _evaluate(*, study, version: InstrumentVersion, reading: ExportReading) -> I
             answers=record.answers,
             today=timezone.localdate(moment) if moment else timezone.localdate(),
         )
-        errors += [(record.column_for(p.message), p.message) for p in check.errors]
+        errors += [_row_error(record, *record.locate(p.message)) for p in check.errors]
         if source_path:
             code = str(answer_at(record.answers, source_path) or "").strip()
             column = record.column_of(source_path)
@@ -345,7 +406,7 @@ def _evaluate(*, study, version: InstrumentVersion, reading: ExportReading) -> I
                 except ValidationError as exc:
                     errors += [(column, m) for m in _service_messages(exc)]
         sha = hashlib.sha256(record.payload).hexdigest()
-        status, interview = NEW, ""
+        status, interview, differences = NEW, "", ()
         key = record.instance_id
         if key and key in seen:
             first_row, first_sha = seen[key]
@@ -369,10 +430,13 @@ def _evaluate(*, study, version: InstrumentVersion, reading: ExportReading) -> I
                 # Idempotent by instance ID: the same row, or the same answers in another
                 # export's layout (another export, or an interview a phone already sent),
                 # is already there; only other answers are a conflict.
-                same = stored_sha == sha or _same_answers(
-                    check.cleaned, stored_versions[uuid.UUID(key[5:])]
-                )
-                status = DUPLICATE if same else CONFLICT
+                status = DUPLICATE
+                if stored_sha != sha:
+                    as_stored = json.loads(json.dumps(check.cleaned, cls=DjangoJSONEncoder))
+                    stored_answers = version_content(stored_versions[uuid.UUID(key[5:])])[0]
+                    if as_stored != stored_answers:
+                        status = CONFLICT
+                        differences = _differences(stored_answers, as_stored)
                 interview = str(interviews.get(uuid.UUID(key[5:]), ""))
         if errors:
             status = ERROR
@@ -387,6 +451,7 @@ def _evaluate(*, study, version: InstrumentVersion, reading: ExportReading) -> I
                 submitted_by=record.submitted_by[:150],
                 errors=tuple(errors),
                 interview=interview,
+                differences=differences if status == CONFLICT else (),
             )
         )
     return ImportResults(
@@ -394,12 +459,37 @@ def _evaluate(*, study, version: InstrumentVersion, reading: ExportReading) -> I
         problems=tuple(FileProblem(p.table, p.row, p.column, p.message) for p in reading.problems),
         ignored_columns=reading.ignored_columns,
         unmatched_columns=reading.unmatched_columns,
+        matched_columns=reading.matched_columns,
     )
 
 
-def _same_answers(cleaned: dict, stored: InterviewVersion) -> bool:
-    as_stored = json.loads(json.dumps(cleaned, cls=DjangoJSONEncoder))
-    return as_stored == version_content(stored)[0]
+def other_form_warning(*, results: ImportResults, version: InstrumentVersion) -> str:
+    """A warning for the top of the preview when most of the export's columns match no
+    question of `version` (an export of another form, or the wrong questionnaire chosen),
+    naming a few of them; "" otherwise. Each such column is also an error on every row with
+    a value in it, but hundreds of those do not say what went wrong."""
+    unmatched = results.unmatched_columns
+    total = len({*results.matched_columns, *unmatched})
+    if not unmatched or len(unmatched) * 2 <= total:
+        return ""
+    instrument = version.instrument
+    return ngettext(
+        "This export seems to come from another form: %(unmatched)s of its %(total)s column "
+        "matches no question of “%(form)s”, version %(version)s (%(examples)s). Check that "
+        "you chose the questionnaire the export was made with.",
+        "This export seems to come from another form: %(unmatched)s of its %(total)s columns "
+        "match no question of “%(form)s”, version %(version)s (%(examples)s). Check that "
+        "you chose the questionnaire the export was made with.",
+        total,
+    ) % {
+        "unmatched": number_format(len(unmatched)),
+        "total": number_format(total),
+        "form": instrument.title or instrument.form_id,
+        "version": version.version,
+        "examples": ", ".join(
+            [*unmatched[:FOREIGN_EXAMPLES], *(["…"] if len(unmatched) > FOREIGN_EXAMPLES else [])]
+        ),
+    }
 
 
 def _seal_results(batch: ImportBatch, results: ImportResults) -> None:
@@ -457,16 +547,19 @@ def import_preview(
     Raises ServiceError when the file cannot be read as an export of this version at all,
     is too large, or holds no submission; nothing is stored then."""
     _check_version(study=study, version=instrument_version)
+    for export_file in files:
+        _check_size(export_file)
     content, kind, name = _bundle(files)
     if len(content) > MAX_IMPORT_BYTES:
+        # Each file is under the limit, but not the files together (kept as one zip).
         raise ServiceError(
             {
                 "files": [
-                    _("The export is %(size)s MB; Fieldwork imports files up to %(max)s MB.")
-                    % {
-                        "size": round(len(content) / 1024 / 1024, 1),
-                        "max": MAX_IMPORT_BYTES // 1024 // 1024,
-                    }
+                    _(
+                        "Together, the files make %(size)s MB; Fieldwork imports at most "
+                        "%(max)s MB at a time."
+                    )
+                    % {"size": _megabytes(len(content)), "max": _megabytes(MAX_IMPORT_BYTES)}
                 ]
             },
             code="too_large",

@@ -21,7 +21,12 @@ from fieldwork.accounts.permissions import Perm, study_for
 from fieldwork.core.web import add_service_error, render_page, study_context
 from fieldwork.imports import forms
 from fieldwork.imports.models import ImportBatch
-from fieldwork.imports.selectors import import_batch_get, import_batch_list, import_versions
+from fieldwork.imports.selectors import (
+    import_batch_get,
+    import_batch_list,
+    import_row_interviews,
+    import_versions,
+)
 from fieldwork.imports.services import (
     CONFLICT,
     CREATED,
@@ -34,6 +39,7 @@ from fieldwork.imports.services import (
     batch_results,
     import_confirm,
     import_preview,
+    other_form_warning,
 )
 
 PAGE_SIZE = 50
@@ -73,9 +79,10 @@ def import_create_view(request, slug):
         request.POST if posted else None, request.FILES if posted else None, versions=versions
     )
     if posted and form.is_valid():
-        # One byte past the limit is enough for the service to refuse a file too large.
+        # One byte past the limit is enough for the service to refuse a file too large;
+        # the size the upload declares lets it say how large.
         files = [
-            ExportFile(name=f.name, content=f.read(MAX_IMPORT_BYTES + 1))
+            ExportFile(name=f.name, content=f.read(MAX_IMPORT_BYTES + 1), size=f.size)
             for f in form.cleaned_data["files"]
         ]
         try:
@@ -127,6 +134,16 @@ def import_detail_view(request, slug):
     only_errors = bool(error_count) and request.GET.get("show") != "all"
     shown = [(row, label) for row, label in rows if row.errors] if only_errors else rows
     page = Paginator(shown, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    # The interviews the rows point to, linked (and a conflict's answers shown) only for
+    # who may see them: a row of this batch may name another researcher's interview.
+    visible = import_row_interviews(
+        study=study, user=request.user, uuids=[row.interview for row, _label in page]
+    )
+    # (row, status label, whether its interview opens, whether its answers are shown)
+    entries = [
+        (row, label, row.interview in visible, visible.get(row.interview, False))
+        for row, label in page
+    ]
     query = request.GET.copy()
     query.pop("page", None)
     may_confirm = (
@@ -139,6 +156,8 @@ def import_detail_view(request, slug):
         batch=batch,
         version_label=_version_label(batch.instrument_version),
         results=results,
+        other_form=other_form_warning(results=results, version=batch.instrument_version),
+        entries=entries,
         page=page,
         query=query.urlencode(),
         only_errors=only_errors,

@@ -1,9 +1,12 @@
 """The transcript form: it parses input; the service decides what may be saved."""
 
 from django import forms
+from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
+from fieldwork.transcripts.documents import MAX_FILE_BYTES
 from fieldwork.transcripts.services import MAX_LANGUAGE_CHARS
 
 OTHER = "other"
@@ -42,6 +45,13 @@ class LanguageChoiceField(forms.ChoiceField):
             (OTHER, _("Other (name it)")),
         ]
         super().__init__(choices=choices, required=False, **kwargs)
+
+
+def _upload_help() -> str:
+    # The limit as a refused file's message writes it (filesizeformat), in the same unit.
+    return gettext(".txt, .docx (Word) or .odt (LibreOffice), at most %(limit)s.") % {
+        "limit": filesizeformat(MAX_FILE_BYTES)
+    }
 
 
 class UploadMode:
@@ -86,7 +96,7 @@ class TranscriptForm(forms.Form):
     upload = forms.FileField(
         label=_("File"),
         required=False,
-        help_text=_(".txt, .docx (Word) or .odt (LibreOffice), at most 5 MB."),
+        help_text=lazy(_upload_help, str)(),
         widget=forms.FileInput(attrs={"accept": ".txt,.docx,.odt"}),
     )
     upload_mode = forms.ChoiceField(

@@ -38,20 +38,36 @@ MAX_LANGUAGE_CHARS = 60
 
 class TranscriptConflict(ServiceError):
     """Someone saved the transcript after the revision this save started from. `current` is
-    the stored transcript, for the caller to show beside the refused text."""
+    the stored transcript, for the caller to show beside the refused text. `by` is who
+    tried to save: when the newer save is theirs too (another tab or window), the message
+    says so rather than name them as someone else."""
 
-    def __init__(self, *, current: Transcript):
-        who = current.updated_by.get_username() if current.updated_by_id else "—"
-        message = _(
-            "%(user)s saved this transcript at %(time)s (revision %(revision)s), after the "
-            "version this save started from; nothing was changed."
-        ) % {
-            "user": who,
-            "time": date_filter(timezone.localtime(current.updated_at), "SHORT_DATETIME_FORMAT"),
+    def __init__(self, *, current: Transcript, by):
+        self.current = current
+        same_user = current.updated_by_id is not None and current.updated_by_id == by.pk
+        moment = timezone.localtime(current.updated_at)
+        when = {
+            "date": date_filter(moment, "SHORT_DATE_FORMAT"),
+            "time": date_filter(moment, "TIME_FORMAT"),
             "revision": current.revision,
         }
+        # The date and the time apart: "on 11/25/2026 at 2:58 a.m.", "le 25/11/2026 à 03:03".
+        if same_user:
+            message = (
+                _(
+                    "You saved this transcript in another tab or window on %(date)s at %(time)s "
+                    "(revision %(revision)s), after the version this save started from; nothing "
+                    "was changed."
+                )
+                % when
+            )
+        else:
+            who = current.updated_by.get_username() if current.updated_by_id else "—"
+            message = _(
+                "%(user)s saved this transcript on %(date)s at %(time)s (revision "
+                "%(revision)s), after the version this save started from; nothing was changed."
+            ) % {"user": who, **when}
         super().__init__(message, code="stale")
-        self.current = current
 
 
 def _validate(
@@ -184,7 +200,7 @@ def transcript_save(
             return transcript  # a re-send: nothing to write, nothing to refuse
     stale = base_revision != transcript.revision
     if stale and not (session and transcript.editor_session == session):
-        raise TranscriptConflict(current=transcript)
+        raise TranscriptConflict(current=transcript, by=by)
 
     now = timezone.now()
     transcript.revision += 1

@@ -225,7 +225,10 @@ def _saved_message(
         else:
             parts.append(_("The file's text (%(what)s) replaced the transcript.") % {"what": what})
     if transcript.state != transcript.State.FINAL:
-        parts.append(_("Draft saved at %(time)s.") % {"time": _time(transcript.updated_at)})
+        # The time is not last: English times end with a period ("2:58 a.m.").
+        parts.append(
+            _("At %(time)s, the draft was saved.") % {"time": _time(transcript.updated_at)}
+        )
     elif transcript.finalized_at == transcript.updated_at:
         parts.append(_("The transcript is marked as final."))
     else:
@@ -252,10 +255,7 @@ def _refused(request, study, interview, transcript, form, *, autosave: bool, con
     errors, and, for a conflict, the saved version beside it."""
     if autosave:
         if conflict:
-            message = _(
-                "Not saved: someone else saved this transcript meanwhile. Press “Save the "
-                "draft” to compare the two versions."
-            )
+            message = _conflict_status(request.user, transcript)
         else:
             message = _("Not saved: %(errors)s") % {"errors": " ".join(_form_messages(form))}
         ctx = _status(transcript, state="conflict" if conflict else "error", message=message)
@@ -271,6 +271,24 @@ def _refused(request, study, interview, transcript, form, *, autosave: bool, con
         conflict_content=transcript_content(transcript) if conflict else None,
         status=200,
     )
+
+
+def _conflict_status(user, transcript) -> str:
+    """The status line after an autosave refused for a conflict: who saved meanwhile."""
+    if transcript.updated_by_id == user.pk:
+        return _(
+            "Not saved: you saved this transcript in another tab or window meanwhile. Press "
+            "“Save the draft” to compare the two versions."
+        )
+    if transcript.updated_by_id is None:
+        return _(
+            "Not saved: someone else saved this transcript meanwhile. Press “Save the "
+            "draft” to compare the two versions."
+        )
+    return _(
+        "Not saved: %(user)s saved this transcript meanwhile. Press “Save the draft” to "
+        "compare the two versions."
+    ) % {"user": transcript.updated_by.get_username()}
 
 
 def _form_messages(form) -> list[str]:

@@ -208,8 +208,7 @@ def test_ona_long_texts_and_joined_selects(world):
     assert row.errors == (
         (
             "section_A/date_of_survey",
-            "section_A/date_of_survey: “Date of survey” must be a date written YYYY-MM-DD; "
-            "got “9/10/2015”.",
+            "“Date of survey” must be a date written YYYY-MM-DD; got “9/10/2015”.",
         ),
     )
     with pytest.raises(ServiceError, match="1 row has an error"):

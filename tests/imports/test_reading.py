@@ -9,7 +9,7 @@ from functools import cache
 import openpyxl
 import pytest
 
-from fieldwork.imports.exports import ExportError, parse_moment, read_export
+from fieldwork.imports.exports import ExportError, Place, parse_moment, read_export
 from fieldwork.instruments.xlsform import convert_xlsform
 
 FORM = """\
@@ -207,9 +207,28 @@ def test_validation_messages_find_their_column():
     )
     record = reading.records[0]
     message = "incidents[2]/incident_date: “Date of the incident” must be a date…"
-    assert record.column_for(message) == "incidents[2]/incident_date"
-    assert record.column_for("source_code: …") == "source_code"
-    assert record.column_for("checkpoint/day: …") == ""
+    place, rest = record.locate(message)
+    assert place == Place("export.csv", 2, "incidents[2]/incident_date")
+    assert rest == "“Date of the incident” must be a date…"
+    assert record.locate("source_code: …") == (Place("export.csv", 2, "source_code"), "…")
+    assert record.locate("checkpoint/day: …") == (None, "checkpoint/day: …")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "source_code\u00a0: “Code” est obligatoire.",  # French: a no-break space before ":"
+        "source_code\u202f: “Code” est obligatoire.",
+        "source_code — “Code” est obligatoire.",
+        "source_code “Code” est obligatoire.",
+    ],
+)
+def test_a_message_finds_its_column_whatever_its_punctuation(message):
+    [record] = read(csv_file(f"source_code,meta/instanceID\n,{UUID}\n")).records
+    place, _rest = record.locate(message)
+    assert place.column == "source_code"
+    # a longer path that starts with the same letters is another question
+    assert record.locate("source_code_2: …") == (None, "source_code_2: …")
 
 
 def _workbook(sheets: dict[str, list[list]]) -> bytes:
@@ -366,4 +385,10 @@ def test_odk_nested_repeats_in_their_own_files():
         {"head": "Fatoumata", "member": [{"age": "61"}]},
     ]
     # a repeat row's answer is located in its own file's column
-    assert record.column_for("household[2]/member[1]/age: …") == "age"
+    place, _rest = record.locate("household[2]/member[1]/age: …")
+    assert place == Place("nested-member.csv", 4, "age")
+    # a question of that instance that has no column names the instance's file and row
+    assert record.locate("household[2]/member[1]/weight: …") == (
+        Place("nested-member.csv", 4),
+        "household[2]/member[1]/weight: …",
+    )

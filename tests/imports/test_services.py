@@ -8,17 +8,18 @@ import uuid
 
 import openpyxl
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from fieldwork.audit.models import AuditEvent
 from fieldwork.core.errors import ServiceError
 from fieldwork.imports.models import ImportBatch
-from fieldwork.imports.services import ExportFile, batch_file, batch_results
+from fieldwork.imports.services import MAX_IMPORT_BYTES, ExportFile, batch_file, batch_results
 from fieldwork.instruments.services import instrument_upload
 from fieldwork.interviews.models import Interview, InterviewVersion, SubmissionConflict
 from fieldwork.sources.models import ConsentScope
 from fieldwork.sources.services import consent_withdraw
 from tests.factories import make_source
+from tests.imports.conftest import XLSFORMS
 
 FORM = """\
 | survey |
@@ -324,3 +325,95 @@ def test_an_xlsx_with_the_repeat_on_its_own_sheet(setup):
     assert first["incidents"] == [{"incident_date": "2025-01-01"}, {"incident_date": "2025-01-02"}]
     second = InterviewVersion.objects.get(instance_id=uuid.UUID(IDS[1])).answers
     assert second["incidents"] == [{"incident_date": "2025-01-09"}]
+
+
+def test_in_french_each_error_keeps_its_column(setup):
+    """French messages put a no-break space before the colon after the question's path: the
+    column is found all the same, and shown once."""
+    world, version, source = setup
+    with translation.override("fr"):
+        batch = world.preview(
+            version,
+            export(
+                f"{source.code},police,,,,,uuid:{IDS[1]},,",
+                f"{source.code},dna,a lot,,,not a date,uuid:{IDS[2]},,",
+            ),
+        )
+        results = batch_results(batch=batch)
+    [(column, message)] = results.rows[0].errors
+    assert column == "armed_group"
+    assert "police" in message
+    assert not message.startswith(("armed_group", ":", "\xa0"))  # the column is shown once
+    assert [column for column, _message in results.rows[1].errors] == [
+        "amount_paid",
+        "incidents[1]/incident_date",
+    ]
+
+
+def test_an_error_in_a_repeat_sheet_names_the_sheet_and_its_row(world):
+    """KoboToolbox's XLSX export: the `children` sheet's row 3 holds an age that is no
+    number; the error is listed under the submission's row, naming the sheet and its row."""
+    version = world.publish_file(XLSFORMS / "onadata" / "tutorial_w_repeats.xlsx")
+    content = _workbook(
+        {
+            "tutorial_w_repeats": [
+                ["name", "age", "has_children", "meta/instanceID", "_index"],
+                ["Bob", 25, 1, f"uuid:{IDS[0]}", 1],
+            ],
+            "children": [
+                [
+                    "children/childs_name",
+                    "children/childs_age",
+                    "_index",
+                    "_parent_table_name",
+                    "_parent_index",
+                ],
+                ["Tom", 12, 1, "tutorial_w_repeats", 1],
+                ["Dick", "abc", 2, "tutorial_w_repeats", 1],
+            ],
+        }
+    )
+    batch = world.preview(version, ExportFile("kobo.xlsx", content))
+    [row] = batch_results(batch=batch).rows
+    assert row.row == 2
+    assert row.errors == (
+        (
+            "children/childs_age",
+            "children, row 3: “5.2 Childs age?” must be a whole number; got “abc”.",
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("size", "message"),
+    [
+        (36_988_915, "“big.csv” is 35.3 MB; Fieldwork imports files of at most 20 MB."),
+        (20 * 1024 * 1024 + 1, "“big.csv” is 20.1 MB; Fieldwork imports files of at most 20 MB."),
+        (None, "“big.csv” is larger than 20 MB, the most Fieldwork imports at a time."),
+    ],
+)
+def test_a_file_too_large_is_refused_with_its_size(setup, size, message):
+    """The page reads no more than one byte past the limit; the size the upload declares is
+    the file's."""
+    world, version, _source = setup
+    content = HEADER.encode() + b"x" * MAX_IMPORT_BYTES
+    with pytest.raises(ServiceError) as refused:
+        world.preview(version, ExportFile("big.csv", content, size=size))
+    assert refused.value.messages == [message]
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_conflict_lists_the_answers_that_differ(setup):
+    world, version, source = setup
+    world.confirm(world.preview(version, export(good_row(source.code, 0))))
+    changed = good_row(source.code, 0, amount="9000").replace("True,False", "True,True")
+    [row] = batch_results(batch=world.preview(version, export(changed))).rows
+    assert row.status == "conflict"
+    assert row.differences == (
+        ("amount_paid", "5000", "9000"),
+        ("items_taken", "money", "money phone"),
+    )
+    # importing keeps the row as a conflict, with what differs
+    batch = world.confirm(world.preview(version, export(changed)))
+    [row] = batch_results(batch=batch).rows
+    assert (row.status, row.differences[0]) == ("conflict", ("amount_paid", "5000", "9000"))

@@ -1,9 +1,13 @@
 """The import pages, driven through the client as a field researcher would: upload, read the
 preview's errors, choose what to import, and who sees and imports what."""
 
+import re
+from html import unescape
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from fieldwork.imports import services, views
 from fieldwork.imports.models import ImportBatch
 from fieldwork.interviews.models import Interview
 from tests.imports.conftest import FORMS, export_path
@@ -47,7 +51,7 @@ def test_upload_preview_then_import_the_valid_rows(client, world):
     page = client.get(_detail(world, batch)).content.decode()
     assert "1 row with errors" in page
     assert (
-        '<span class="code">age</span>: age: “How old are you?” must be a whole number; '
+        '<span class="code">age</span>: “How old are you?” must be a whole number; '
         "got “twenty”." in page
     )
 
@@ -159,3 +163,75 @@ def test_a_long_preview_comes_in_pages_errors_first(client, world):
     everything = client.get(response["Location"] + "&show=all&page=8").content.decode()
     assert "800 rows" in everything
     assert "Page 8 of 8" in everything
+
+
+def test_a_file_too_large_says_how_large(client, world, monkeypatch):
+    """The page reads a file only up to one byte past the limit, and tells its real size."""
+    monkeypatch.setattr(services, "MAX_IMPORT_BYTES", 1024 * 1024)
+    monkeypatch.setattr(views, "MAX_IMPORT_BYTES", 1024 * 1024)
+    version = world.publish_file(FORMS / "tutorial.md")
+    client.force_login(world.researcher)
+    big = export_path("onadata_good.csv").read_bytes() + b"\n" * (1536 * 1024)
+    response = _upload(client, world, version, files=[SimpleUploadedFile("big.csv", big)])
+    assert response.status_code == 200
+    assert "“big.csv” is 1.6 MB; Fieldwork imports files of at most 1 MB." in unescape(
+        response.content.decode()
+    )
+    assert not ImportBatch.objects.exists()
+
+
+def test_an_export_of_another_form_is_said_at_the_top(client, world):
+    version = world.publish_file(FORMS / "tutorial.md")
+    client.force_login(world.researcher)
+    response = _upload(client, world, version, "onadata_transportation.csv")
+    page = unescape(client.get(response["Location"]).content.decode())
+    warning = re.search(
+        r'<p class="alert alert-warning" id="other-form"[^>]*>(.*?)</p>', page, re.S
+    )
+    assert warning, "no warning that the export is of another form"
+    text = warning.group(1)
+    assert "This export seems to come from another form:" in text
+    assert "20 of its 20 columns match no question of “Tutorial”, version 201811131402" in text
+    assert "transport/available_transportation_types_to_referral_facility" in text
+    assert page.index('id="other-form"') < page.index('id="rows"')
+
+    # an export of the chosen form has no such warning
+    response = _upload(client, world, version, "onadata_good.csv")
+    assert 'id="other-form"' not in client.get(response["Location"]).content.decode()
+
+
+def test_a_row_in_conflict_shows_what_differs_to_who_may_see_the_interview(client, world):
+    version = world.publish_file(FORMS / "tutorial.md")
+    good = export_path("onadata_good.csv").read_bytes()
+    changed = good.replace(b"Name_2,20,", b"Name_2,21,")
+    client.force_login(world.other_researcher)
+    _upload(client, world, version, "onadata_good.csv")
+    _confirm(client, world, ImportBatch.objects.get(), "all_or_nothing")
+    stored = Interview.objects.get(client_uuid="e92dad0d-ee3f-41eb-82d0-4cc0e7f12cb9")
+    stored_url = reverse("interviews:interview-detail", args=[world.study.slug, stored.client_uuid])
+
+    # another field researcher uploads the same interviews, one of them changed
+    client.force_login(world.researcher)
+    response = _upload(client, world, version, files=[SimpleUploadedFile("good.csv", changed)])
+    batch = ImportBatch.objects.get(uploaded_by=world.researcher)
+    assert batch.conflict_count == 1
+    page = client.get(_detail(world, batch)).content.decode()
+    assert "In conflict" in page
+    # the stored interview is not hers: neither its answers nor a link to it
+    assert stored_url not in page
+    assert "Answers that differ from the stored interview" not in page
+
+    # a supervisor sees which answers differ, and opens the stored interview
+    client.force_login(world.supervisor)
+    page = client.get(_detail(world, batch)).content.decode()
+    assert "Answers that differ from the stored interview" in page
+    assert '<tr><td class="code">age</td><td>20</td><td>21</td></tr>' in page
+    assert f'<a href="{stored_url}">Open the stored interview</a>' in page
+    assert client.get(stored_url).status_code == 200
+
+    # the researcher who recorded it, uploading the changed file, sees it too
+    client.force_login(world.other_researcher)
+    response = _upload(client, world, version, files=[SimpleUploadedFile("good.csv", changed)])
+    page = client.get(response["Location"]).content.decode()
+    assert '<tr><td class="code">age</td><td>20</td><td>21</td></tr>' in page
+    assert f'<a href="{stored_url}">Open the stored interview</a>' in page

@@ -2,14 +2,17 @@
 uploads and marks final; a coder reads; an analyst and another researcher are kept out; two
 people saving at once see both versions rather than losing one."""
 
+import datetime as dt
 import io
 import json
 import re
+from unittest import mock
 
 import docx
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from fieldwork.accounts.models import Role
 from fieldwork.transcripts.documents import MAX_FILE_BYTES
@@ -92,7 +95,7 @@ def test_a_field_researcher_types_a_draft_and_finds_it_again(client, study_world
     assert response.status_code == 302
 
     page = client.get(response["Location"]).content.decode()
-    assert "Draft saved at" in page
+    assert ", the draft was saved." in page
     assert _textarea(page, "text") == TEXT
     assert _hidden(page, "revision") == "1"
     transcript, text = _stored(study_world)
@@ -143,9 +146,68 @@ def test_autosave_refused_for_a_conflict_says_so_in_the_status_line(client, stud
 
     html = response.content.decode()
     assert 'data-state="conflict"' in html
-    assert "Not saved: someone else saved this transcript meanwhile" in html
+    assert "Not saved: supervisor-user saved this transcript meanwhile" in html
     assert json.loads(response["HX-Trigger"])["transcript-not-saved"] == {"conflict": True}
     assert _stored(study_world)[1] == "Version du superviseur"
+
+
+def test_autosave_refused_for_a_save_from_another_tab_says_it_was_yours(client, study_world):
+    _as(client, study_world, FR)
+    _post(client, study_world, text="Version de l’autre onglet", session="tab-1")
+    response = _post(client, study_world, action="autosave", htmx=True, text=TEXT, session="tab-2")
+
+    html = response.content.decode()
+    assert 'data-state="conflict"' in html
+    assert "Not saved: you saved this transcript in another tab or window meanwhile" in html
+    assert "someone else" not in html
+
+    # saving that tab's text on purpose shows both versions, and says whose the other is
+    html = _post(client, study_world, text=TEXT, session="tab-2").content.decode()
+    assert "You saved this transcript in another tab or window on " in html
+    assert _stored(study_world)[1] == "Version de l’autre onglet"
+
+
+def test_saving_says_when_in_sentences_that_end_well(client, study_world):
+    """Django writes times "2:58 a.m.": no sentence ends right after one (no "a.m.."), and a
+    date and a time are said apart ("on 11/25/2026 at 2:58 a.m.")."""
+    _as(client, study_world, FR)
+    moment = dt.datetime(2026, 11, 25, 2, 58, tzinfo=dt.UTC)
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        response = _post(client, study_world, text=TEXT)
+        page = client.get(response["Location"]).content.decode()
+    assert "At 2:58 a.m., the draft was saved." in page
+    assert "Revision 1, saved on 11/25/2026 at 2:58 a.m. by field_researcher-user." in page
+    assert "a.m.." not in page
+
+    _post(client, study_world, action="final", revision=1, text=TEXT)
+    _post(client, study_world, revision=2, text=TEXT + " Corrigé.")
+    old = client.get(_url(study_world, "transcript-detail", revision=2)).content.decode()
+    assert "You are reading revision 2, saved on " in old
+    assert "by field_researcher-user." in old
+
+
+def test_the_file_size_limit_is_said_in_one_unit(client, study_world):
+    """The help text and the refusal of a file too large both write the limit as Django
+    writes sizes (5.0 MB; 5,0 Mio in French)."""
+    _as(client, study_world, FR)
+    big = SimpleUploadedFile("enorme.txt", b"a" * (MAX_FILE_BYTES + 1))
+    page = _text(client.get(_url(study_world)))
+    assert "(LibreOffice), at most 5.0 MB." in page
+    assert "is larger than 5.0 MB" in _text(_post(client, study_world, upload=big))
+
+    client.cookies["django_language"] = "fr"
+    with translation.override("fr"):
+        page = _text(client.get(_url(study_world), HTTP_ACCEPT_LANGUAGE="fr"))
+        big.seek(0)
+        refused = _text(_post(client, study_world, upload=big))
+    help_text = re.search(r"\.txt, \.docx [^<]*", page).group(0)
+    assert "5,0 Mio" in help_text
+    assert "5 Mo" not in help_text
+    assert "dépasse 5,0 Mio" in refused
+
+
+def _text(response) -> str:
+    return response.content.decode().replace("\xa0", " ")
 
 
 # --- Files -------------------------------------------------------------------------------------
