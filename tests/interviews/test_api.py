@@ -8,7 +8,6 @@ import uuid
 import pytest
 
 from fieldwork.accounts.models import Role
-from fieldwork.instruments.services import instrument_version_publish
 from fieldwork.interviews.models import (
     Interview,
     InterviewStatus,
@@ -24,16 +23,6 @@ pytestmark = pytest.mark.django_db
 
 FR, CODER, SUP, ADMIN = Role.FIELD_RESEARCHER, Role.CODER, Role.SUPERVISOR, Role.STUDY_ADMIN
 S = InterviewStatus
-
-
-@pytest.fixture
-def world(study_world):
-    """The test world with its questionnaire version published, as recording needs."""
-    instrument_version_publish(
-        version=study_world.instrument_version, by=study_world.member(Role.STUDY_ADMIN)
-    )
-    study_world.instrument_version.refresh_from_db()
-    return study_world
 
 
 def as_role(client, world, role):

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from fieldwork.accounts.models import Role
 from fieldwork.audit.models import AuditEvent
-from fieldwork.instruments.services import instrument_version_publish
 from fieldwork.interviews.models import InterviewStatus, ReviewEvent
 from fieldwork.interviews.services import interview_edit, interview_record
 from fieldwork.sources.models import ConsentScope
@@ -20,15 +19,6 @@ from tests.interviews.test_services import ANSWERS, BODY
 
 S = InterviewStatus
 FR, CODER, SUP = Role.FIELD_RESEARCHER, Role.CODER, Role.SUPERVISOR
-
-
-@pytest.fixture
-def world(study_world):
-    instrument_version_publish(
-        version=study_world.instrument_version, by=study_world.member(Role.STUDY_ADMIN)
-    )
-    study_world.instrument_version.refresh_from_db()
-    return study_world
 
 
 def _record(world, *, by=FR, client_uuid=None, body=BODY, draft=False):

@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 
 from fieldwork.accounts.models import Role
-from fieldwork.instruments.services import instrument_version_publish
 from fieldwork.interviews import views
 from fieldwork.interviews.models import Interview, InterviewStatus
 from fieldwork.interviews.services import interview_comment, interview_record, interview_review
@@ -18,15 +17,6 @@ from tests.interviews.test_services import ANSWERS, BODY
 
 S = InterviewStatus
 FR, SUP, ADMIN = Role.FIELD_RESEARCHER, Role.SUPERVISOR, Role.STUDY_ADMIN
-
-
-@pytest.fixture
-def world(study_world):
-    instrument_version_publish(
-        version=study_world.instrument_version, by=study_world.member(Role.STUDY_ADMIN)
-    )
-    study_world.instrument_version.refresh_from_db()
-    return study_world
 
 
 def _record(world, *, by=FR, place=None) -> Interview:

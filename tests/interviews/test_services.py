@@ -60,15 +60,6 @@ def _counts():
     )
 
 
-@pytest.fixture
-def world(study_world):
-    instrument_version_publish(
-        version=study_world.instrument_version, by=study_world.member(Role.STUDY_ADMIN)
-    )
-    study_world.instrument_version.refresh_from_db()
-    return study_world
-
-
 def _record(world, *, client_uuid=None, answers=None, body=BODY, by=None, source=None, **kw):
     return interview_record(
         study=world.study,

@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 from fieldwork.accounts.models import Role
-from fieldwork.instruments.services import instrument_version_publish
 from fieldwork.interviews.models import Interview, InterviewStatus, ReviewEvent
 from fieldwork.interviews.services import (
     interview_comment,
@@ -16,15 +15,6 @@ from tests.interviews.test_services import ANSWERS, BODY
 
 S = InterviewStatus
 FR, CODER, SUP = Role.FIELD_RESEARCHER, Role.CODER, Role.SUPERVISOR
-
-
-@pytest.fixture
-def world(study_world):
-    instrument_version_publish(
-        version=study_world.instrument_version, by=study_world.member(Role.STUDY_ADMIN)
-    )
-    study_world.instrument_version.refresh_from_db()
-    return study_world
 
 
 def _record(world, *, by=FR, answers=None) -> Interview:
