@@ -214,6 +214,18 @@ class ConflictOutputSerializer(serializers.Serializer):
 # --- Views ------------------------------------------------------------------------------------
 
 
+def _recorded(conflict) -> dict:
+    """The schema's answers of an endpoint that records (see `InterviewApi.recorded`)."""
+    return {
+        201: InterviewDetailOutputSerializer,
+        200: OpenApiResponse(
+            InterviewDetailOutputSerializer,
+            description=gettext_lazy("Already stored: the stored interview."),
+        ),
+        409: OpenApiResponse(ConflictOutputSerializer, description=conflict),
+    }
+
+
 class InterviewApi(StudyScopedApi):
     def interview(self, interview_id) -> Interview:
         interview = (
@@ -225,6 +237,15 @@ class InterviewApi(StudyScopedApi):
             raise Http404
         interview.study = self.study
         return interview
+
+    def recorded(self, result, *, conflict: str) -> Response:
+        """A recording's answer: 201 with the interview, 200 for a body already stored,
+        409 with `conflict` for another body (kept)."""
+        if result.outcome == "conflict":
+            return Response({"detail": conflict}, status=status.HTTP_409_CONFLICT)
+        if result.outcome == "duplicate":
+            return self.detail(result.interview)
+        return self.detail(result.interview, status_code=status.HTTP_201_CREATED)
 
     def detail(self, interview: Interview, status_code: int = status.HTTP_200_OK) -> Response:
         interview = self.interview(interview.client_uuid)
@@ -296,17 +317,7 @@ class InterviewListApi(InterviewApi):
             "refused with 409 and kept for a supervisor to look at."
         ),
         request=InputSerializer,
-        responses={
-            201: InterviewDetailOutputSerializer,
-            200: OpenApiResponse(
-                InterviewDetailOutputSerializer,
-                description=gettext_lazy("Already stored: the stored interview."),
-            ),
-            409: OpenApiResponse(
-                ConflictOutputSerializer,
-                description=gettext_lazy("Another body is stored under this client_uuid."),
-            ),
-        },
+        responses=_recorded(gettext_lazy("Another body is stored under this client_uuid.")),
     )
     def post(self, request: Request, slug: str) -> Response:
         raw = request.body  # before parsing: the body exactly as received
@@ -329,15 +340,13 @@ class InterviewListApi(InterviewApi):
             mode=data["mode"],
             draft=data["draft"],
         )
-        if result.outcome == "conflict":
-            message = _(
+        return self.recorded(
+            result,
+            conflict=_(
                 "A different submission is already stored under this client_uuid; this one "
                 "was refused and kept for review."
-            )
-            return Response({"detail": message}, status=status.HTTP_409_CONFLICT)
-        if result.outcome == "duplicate":
-            return self.detail(result.interview)
-        return self.detail(result.interview, status_code=status.HTTP_201_CREATED)
+            ),
+        )
 
 
 class InterviewDetailApi(InterviewApi):
@@ -465,19 +474,9 @@ class InterviewVersionListApi(InterviewApi):
             "again."
         ),
         request=InputSerializer,
-        responses={
-            201: InterviewDetailOutputSerializer,
-            200: OpenApiResponse(
-                InterviewDetailOutputSerializer,
-                description=gettext_lazy("Already stored: the stored interview."),
-            ),
-            409: OpenApiResponse(
-                ConflictOutputSerializer,
-                description=gettext_lazy(
-                    "Another body under this instance_id, or an out-of-date version replaced."
-                ),
-            ),
-        },
+        responses=_recorded(
+            gettext_lazy("Another body under this instance_id, or an out-of-date version replaced.")
+        ),
     )
     def post(self, request: Request, slug: str, interview_id) -> Response:
         raw = request.body  # before parsing: the body exactly as received
@@ -499,14 +498,11 @@ class InterviewVersionListApi(InterviewApi):
                 answers=data["answers"],
             ),
         )
-        if result.outcome == "conflict":
-            return Response(
-                {"detail": f"{result.conflict.reason} {_('It was refused and kept for review.')}"},
-                status=status.HTTP_409_CONFLICT,
-            )
-        if result.outcome == "duplicate":
-            return self.detail(result.interview)
-        return self.detail(result.interview, status_code=status.HTTP_201_CREATED)
+        reason = result.conflict.reason if result.conflict is not None else ""
+        return self.recorded(
+            result,
+            conflict=_("%(reason)s It was refused and kept for review.") % {"reason": reason},
+        )
 
 
 class InterviewAttachmentApi(InterviewApi):
