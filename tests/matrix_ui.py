@@ -98,6 +98,9 @@ UI_MATRIX = [
     # questionnaire, published for it (`StudyWorld.published_version`)
     ("webforms:form-list", "get", STAFF | {FR}),
     ("webforms:form-fill", "get", STAFF | {FR}),
+    # correcting the world's interview in the browser: its field researcher and reviewers
+    ("webforms:form-edit", "get", STAFF | {FR}),
+    ("webforms:form-edit-instance", "get", STAFF | {FR}),
     # imports of Kobo/ODK exports: whoever records interviews. The world has no import: the
     # batch page without `?id=` and an empty confirmation send the visitor back to the list
     ("imports:import-list", "get", STAFF | {FR}),

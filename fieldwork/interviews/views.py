@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fieldwork.accounts.permissions import Perm, has_perm, study_for
+from fieldwork.accounts.permissions import Perm, can_edit_interview, has_perm, study_for
 from fieldwork.core.web import add_service_error, file_download, render_page, study_context
 from fieldwork.instruments.selectors import instrument_list, version_choices, version_questions
 from fieldwork.instruments.xlsform import pick_text
@@ -48,6 +48,7 @@ from fieldwork.interviews.services import (
     interview_submit,
 )
 from fieldwork.studies.selectors import place_choices
+from fieldwork.webforms.selectors import CORRECTABLE_FORMATS, is_encrypted
 
 PAGE_SIZE = 50
 _INSTANCE = re.compile(r"\[(\d+)\]")
@@ -207,6 +208,14 @@ def _detail_context(request, study, interview, *, review_form=None, comment_form
         can_review=reviewer,
         can_comment=can_comment(request.user, interview),
         can_submit=can_submit(request.user, interview),
+        # In the browser (ODK Web Forms), unless the phone encrypted the answers.
+        can_correct=(
+            current is not None
+            and current.payload_format in CORRECTABLE_FORMATS
+            and not is_encrypted(current.instrument_version)
+            and interview.status != InterviewStatus.APPROVED
+            and can_edit_interview(request.user, interview)
+        ),
         conflicts=list(interview_conflicts(interview)) if reviewer else [],
         source_participates=interview_source_participates(interview),
         next_states=next_states,

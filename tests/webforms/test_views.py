@@ -237,3 +237,54 @@ def test_researchers_find_web_entry_from_the_study_and_the_instruments(client, s
         target = f'href="{study_world.url("webforms:form-list")}"'
         assert (target in home) == sees, role
         assert (target in instruments) == sees, role
+
+
+# --- Correcting an interview -------------------------------------------------------------------
+
+
+def test_the_correct_page_opens_the_interview_s_answers_for_its_researcher(
+    client, study_world, built
+):
+    """An interview recorded through the API is corrected in the browser too: its answers
+    are written into the form's instance, under its own instance ID."""
+    from lxml import etree
+
+    interview = study_world.interview  # recorded through the API: answers {"age": 34}
+    client.force_login(study_world.member(FR))
+    page = client.get(study_world.url("webforms:form-edit"))
+    assert page.status_code == 200
+    assert "default-src 'self'" in page["Content-Security-Policy"]
+    config = json.loads(
+        re.search(
+            r'<script id="webform-config" type="application/json">(.*?)</script>',
+            page.content.decode(),
+            re.S,
+        ).group(1)
+    )
+    edit = config["edit"]
+    assert edit["returnUrl"].endswith(f"/interviews/{interview.client_uuid}/")
+    instance = client.get(edit["instanceUrl"])
+    assert instance.status_code == 200 and instance["Cache-Control"] == "no-store"
+    root = etree.fromstring(instance.content)
+    ns = {"x": "http://www.w3.org/2002/xforms"}
+    assert root.get("id") == "checkpoint"
+    assert root.findtext("x:age", namespaces=ns) == "34"
+    assert root.findtext("x:meta/x:instanceID", namespaces=ns) == f"uuid:{interview.client_uuid}"
+
+
+def test_nobody_else_corrects_an_interview(client, study_world, built):
+    url = study_world.url("webforms:form-edit")
+    client.force_login(study_world.member(CODER))
+    assert client.get(url).status_code == 403  # coders never record
+    from fieldwork.accounts.services import member_add
+
+    other = member_add(
+        study=study_world.study,
+        by=study_world.member(ADMIN),
+        username="another-researcher",
+        role=FR,
+        password="Sangha-Bankass-2026-fieldwork",
+    ).user
+    client.force_login(other)
+    assert client.get(url).status_code == 404  # another researcher's interview
+    assert client.get(study_world.url("webforms:form-edit-instance")).status_code == 404

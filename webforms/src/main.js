@@ -119,6 +119,22 @@ function start() {
     });
   };
 
+  // A correction: the form opens with the interview's current answers (and files), and
+  // Web Forms sends it as an edit (deprecatedID), which the server keeps as the
+  // interview's next version.
+  const edit = config.edit ?? null;
+  const fileUrl = (name) =>
+    edit.attachmentUrl.replace(config.mediaPlaceholder, encodeURIComponent(name));
+  const editInstance = edit && {
+    resolveInstance: async () => {
+      const response = await fetch(edit.instanceUrl, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(`The interview's answers: HTTP ${response.status}`);
+      return response.text();
+    },
+    attachmentFileNames: edit.attachmentFileNames,
+    resolveAttachment: (name) => fetch(fileUrl(name), { credentials: "same-origin" }),
+  };
+
   async function onSubmit(payload, done) {
     if (sending) return; // a second click while the first send is on its way
     if (payload.status !== "ready") {
@@ -129,7 +145,12 @@ function start() {
     status.show("sending", messages.sending);
     try {
       const result = await send(config, payload.data[0]);
-      if (result.ok) {
+      if (result.ok && edit) {
+        // Back to the interview, where the new version and what changed are shown.
+        status.show("sent", messages.sent);
+        mountPoint.hidden = true;
+        window.location.assign(edit.returnUrl);
+      } else if (result.ok) {
         status.show("sent", result.message || messages.sent);
         mountPoint.hidden = true;
         // A fresh instance (and instanceID) only when asked for: until then the sent form
@@ -159,6 +180,7 @@ function start() {
         formXml,
         fetchFormAttachment,
         missingResourceBehavior: "BLANK",
+        ...(editInstance ? { editInstance } : {}),
         onSubmit,
       }),
   });
