@@ -17,6 +17,7 @@ upper bound of any design that answers phones before doing the work. Afterwards 
 must hold one interview per 201 answered: nothing lost, nothing doubled.
 """
 
+import contextlib
 import cProfile
 import http.client
 import io
@@ -36,7 +37,7 @@ from pathlib import Path
 
 import openpyxl
 import psycopg
-from django.db import connection
+from django.db import DatabaseError, connection
 from lxml import etree
 
 from bench.instruments_bench import generate_xlsform
@@ -481,6 +482,26 @@ def describe(name: str, f: Figures, clients: int) -> None:
 # --- The run --------------------------------------------------------------------------------
 
 
+def settle(timeout: float = 120.0) -> float:
+    """Start from a quiet database, as each figure should: the benchmarks before this one
+    wrote 100,000 interviews, which autovacuum then reads and the next checkpoint flushes,
+    on the same 2 CPUs, in the middle of the window otherwise. Returns the seconds waited."""
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        with contextlib.suppress(DatabaseError):  # needs superuser or pg_checkpoint
+            cursor.execute("CHECKPOINT")
+        while time.monotonic() - started < timeout:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+            )
+            (vacuuming,) = cursor.fetchone()
+            if not vacuuming and os.getloadavg()[0] < 1.0:
+                break
+            time.sleep(2)
+    connection.close()
+    return time.monotonic() - started
+
+
 def run(
     *,
     seconds: float = 60,
@@ -518,10 +539,12 @@ def run(
         f"set up (upload with ODK Validate, publish, device) in "
         f"{time.perf_counter() - started:.1f} s"
     )
+    waited = settle()
     load1, load5, _ = os.getloadavg()
     say(
         f"   machine: {cpus} CPUs, shared by the load generator, the gunicorn workers and "
-        f"PostgreSQL (load average before: {load1:.2f} / {load5:.2f} over 1 / 5 min)"
+        f"PostgreSQL (load average before: {load1:.2f} / {load5:.2f} over 1 / 5 min, after "
+        f"{waited:.0f} s waiting for a CHECKPOINT and for autovacuum to finish)"
     )
     say(f"   reference beside the figures: {ODK_CENTRAL_SOAK}")
 
