@@ -29,7 +29,11 @@ class Interview(models.Model):
         PHONE = "phone", _("By phone")
         REMOTE = "remote", _("Remote (video, messaging)")
 
-    study = models.ForeignKey("studies.Study", on_delete=models.PROTECT, related_name="interviews")
+    # No index of its own: every index of the table starts with the study (the unique
+    # client_uuid, the queue's orders), and one more would only slow each insert.
+    study = models.ForeignKey(
+        "studies.Study", on_delete=models.PROTECT, related_name="interviews", db_index=False
+    )
     client_uuid = models.UUIDField(_("interview UUID"))
     instrument = models.ForeignKey(
         "instruments.Instrument", on_delete=models.PROTECT, related_name="interviews"
@@ -104,7 +108,12 @@ class InterviewVersion(models.Model):
         JSON = "json", _("JSON")
         EXPORT_ROW = "export_row", _("Row of a KoboToolbox or ODK export")
 
-    study = models.ForeignKey("studies.Study", on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the unique (study, instance_id) index serves a study's lookups,
+    # and with a second one PostgreSQL looked instanceIDs up by study alone, reading every
+    # version of the study for each submission (make bench: openrosa).
+    study = models.ForeignKey(
+        "studies.Study", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     interview = models.ForeignKey(Interview, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
     instance_id = models.UUIDField()
