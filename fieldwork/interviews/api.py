@@ -27,6 +27,7 @@ from fieldwork.interviews.models import Interview, InterviewStatus, InterviewVer
 from fieldwork.interviews.selectors import (
     can_comment,
     interview_attachment,
+    interview_get,
     interview_list,
     interview_review_history,
     interview_versions,
@@ -228,15 +229,7 @@ def _recorded(conflict) -> dict:
 
 class InterviewApi(StudyScopedApi):
     def interview(self, interview_id) -> Interview:
-        interview = (
-            interview_list(study=self.study, user=self.request.user)
-            .filter(client_uuid=interview_id)
-            .first()
-        )
-        if interview is None:
-            raise Http404
-        interview.study = self.study
-        return interview
+        return interview_get(study=self.study, user=self.request.user, interview_id=interview_id)
 
     def recorded(self, result, *, conflict: str) -> Response:
         """A recording's answer: 201 with the interview, 200 for a body already stored,

@@ -16,6 +16,7 @@ from django.db.models import (
     QuerySet,
 )
 from django.db.models.functions import Length
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from fieldwork.accounts.models import Role, User
@@ -119,6 +120,17 @@ def interview_list(
     if until is not None:
         interviews = interviews.filter(created_at__lt=until)
     return interviews
+
+
+def interview_get(*, study, user, interview_id) -> Interview:
+    """One interview by its client UUID, if the user may see it (a field researcher: only
+    her own), with what its pages show; 404 otherwise, the same answer for "missing" and
+    "not yours"."""
+    interview = interview_list(study=study, user=user).filter(client_uuid=interview_id).first()
+    if interview is None:
+        raise Http404
+    interview.study = study
+    return interview
 
 
 def interview_queue(*, study, user, waiting: bool = False, **criteria) -> QuerySet[Interview]:

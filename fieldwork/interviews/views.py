@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,7 +29,7 @@ from fieldwork.interviews.selectors import (
     interview_attachment,
     interview_conflict,
     interview_conflicts,
-    interview_list,
+    interview_get,
     interview_queue,
     interview_researcher_choices,
     interview_review_history,
@@ -54,13 +54,6 @@ PAGE_SIZE = 50
 _INSTANCE = re.compile(r"\[(\d+)\]")
 
 # --- Access ----------------------------------------------------------------------------------
-
-
-def _interview_for(user, study, interview_id):
-    """The interview, if the user may see it (a field researcher: only her own), else 404."""
-    interview = get_object_or_404(interview_list(study=study, user=user), client_uuid=interview_id)
-    interview.study = study
-    return interview
 
 
 # --- Queue -----------------------------------------------------------------------------------
@@ -227,7 +220,7 @@ def _detail_context(request, study, interview, *, review_form=None, comment_form
 @login_required
 def interview_detail(request, slug, interview_id):
     study = study_for(request.user, slug, need=Perm.INTERVIEW_VIEW)
-    interview = _interview_for(request.user, study, interview_id)
+    interview = interview_get(study=study, user=request.user, interview_id=interview_id)
     return render_page(
         request, "interviews/detail.html", _detail_context(request, study, interview)
     )
@@ -238,7 +231,7 @@ def interview_detail(request, slug, interview_id):
 def interview_submit_view(request, slug, interview_id):
     """The field researcher sends her draft for review."""
     study = study_for(request.user, slug, need=Perm.INTERVIEW_RECORD)
-    interview = _interview_for(request.user, study, interview_id)
+    interview = interview_get(study=study, user=request.user, interview_id=interview_id)
     if interview.researcher_id != request.user.pk:
         raise PermissionDenied
     try:
@@ -257,7 +250,7 @@ def interview_submit_view(request, slug, interview_id):
 @require_POST
 def interview_review_view(request, slug, interview_id):
     study = study_for(request.user, slug, need=Perm.INTERVIEW_REVIEW)
-    interview = _interview_for(request.user, study, interview_id)
+    interview = interview_get(study=study, user=request.user, interview_id=interview_id)
     form = forms.ReviewForm(request.POST)
     if form.is_valid():
         try:
@@ -285,7 +278,7 @@ def interview_review_view(request, slug, interview_id):
 @require_POST
 def interview_comment_view(request, slug, interview_id):
     study = study_for(request.user, slug, need=Perm.INTERVIEW_VIEW)
-    interview = _interview_for(request.user, study, interview_id)
+    interview = interview_get(study=study, user=request.user, interview_id=interview_id)
     if not can_comment(request.user, interview):
         if interview.researcher_id != request.user.pk:
             raise PermissionDenied
@@ -316,7 +309,7 @@ def interview_attachment_view(request, slug, interview_id, version_number, filen
     """A file sent with the interview, opened from its seal for someone who may see the
     interview (coders listen to recordings to code them); each opening is audited."""
     study = study_for(request.user, slug, need=Perm.INTERVIEW_VIEW)
-    interview = _interview_for(request.user, study, interview_id)
+    interview = interview_get(study=study, user=request.user, interview_id=interview_id)
     attachment = interview_attachment(
         interview, number=version_number, name=filename, user=request.user
     )
@@ -340,7 +333,7 @@ def interview_conflict_view(request, slug, interview_id, conflict_id):
     """A refused submission's body exactly as it arrived, for a reviewer; each download is
     audited (the body holds the answers, identifiers included)."""
     study = study_for(request.user, slug, need=Perm.INTERVIEW_REVIEW)
-    interview = _interview_for(request.user, study, interview_id)
+    interview = interview_get(study=study, user=request.user, interview_id=interview_id)
     conflict = interview_conflict(interview, conflict_id=conflict_id)
     if conflict is None:
         raise Http404

@@ -3,11 +3,10 @@
 permissions (coders read, analysts never)."""
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from fieldwork.accounts.permissions import Perm, has_perm
 from fieldwork.interviews.models import Interview
-from fieldwork.interviews.selectors import interview_visible_to
+from fieldwork.interviews.selectors import interview_get, interview_visible_to
 from fieldwork.sources.blobs import open_blob
 from fieldwork.transcripts.content import TranscriptContent
 from fieldwork.transcripts.models import Transcript, TranscriptRevision
@@ -16,16 +15,7 @@ from fieldwork.transcripts.models import Transcript, TranscriptRevision
 def transcript_interview(*, study, user, interview_id) -> Interview:
     """The interview whose transcript is asked for, if the user may see it; 404 otherwise
     (the same answer for "missing" and "not yours")."""
-    interview = (
-        interview_visible_to(study=study, user=user)
-        .select_related("source", "researcher")
-        .filter(client_uuid=interview_id)
-        .first()
-    )
-    if interview is None:
-        raise Http404
-    interview.study = study
-    return interview
+    return interview_get(study=study, user=user, interview_id=interview_id)
 
 
 def can_read_transcript(user, interview: Interview) -> bool:

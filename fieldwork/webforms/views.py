@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from fieldwork.accounts.permissions import Perm, can_edit_interview, study_for
 from fieldwork.core.web import render_page, study_context
-from fieldwork.interviews.selectors import interview_visible_to
+from fieldwork.interviews.selectors import interview_get
 from fieldwork.webforms.assets import BUILD_COMMAND, bundle_built
 from fieldwork.webforms.selectors import (
     editable_xml,
@@ -127,15 +127,7 @@ def _editable(request, slug, interview_id):
     """The study, the interview the caller may correct, and its current version's XML (None
     for a version that did not come as XForm XML: the API, an import)."""
     study = study_for(request.user, slug, need=Perm.INTERVIEW_RECORD)
-    interview = (
-        interview_visible_to(study=study, user=request.user)
-        .select_related("current_version__instrument_version__instrument")
-        .filter(client_uuid=interview_id)
-        .first()
-    )
-    if interview is None:
-        raise Http404
-    interview.study = study
+    interview = interview_get(study=study, user=request.user, interview_id=interview_id)
     if not can_edit_interview(request.user, interview):
         raise PermissionDenied
     return study, interview, editable_xml(interview.current_version)
