@@ -31,7 +31,6 @@ from fieldwork.interviews.selectors import (
     interview_list,
     interview_review_history,
     interview_versions,
-    version_content,
     version_content_for,
 )
 from fieldwork.interviews.services import (
@@ -119,6 +118,15 @@ class AttachmentOutputSerializer(serializers.Serializer):
         )
 
 
+def _seen(context: dict, version: InterviewVersion):
+    """A version's content as the reader may see it, worked out (and a decrypted version's
+    seal opened) once per response however many fields show it."""
+    seen = context.setdefault("seen", {})
+    if version.pk not in seen:
+        seen[version.pk] = version_content_for(context["user"], version)
+    return seen[version.pk]
+
+
 class InterviewVersionOutputSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     instance_id = serializers.UUIDField()
@@ -152,11 +160,11 @@ class InterviewVersionOutputSerializer(serializers.Serializer):
     )
 
     def get_problems(self, version) -> list[str]:
-        return version_content(version)[1]
+        return _seen(self.context, version).problems
 
     @extend_schema_field(AttachmentOutputSerializer(many=True))
     def get_attachments(self, version):
-        hidden = version_content_for(self.context["user"], version).hidden_files
+        hidden = _seen(self.context, version).hidden_files
         files = [f for f in version.attachments.all() if f.name not in hidden]
         return AttachmentOutputSerializer(files, many=True).data
 
@@ -195,7 +203,7 @@ class InterviewDetailOutputSerializer(InterviewOutputSerializer):
     @extend_schema_field(serializers.DictField())
     def get_answers(self, interview) -> dict:
         # A coder reads "hidden: direct identifier" where a respondent's name was.
-        return version_content_for(self.context["user"], interview.current_version).answers
+        return _seen(self.context, interview.current_version).answers
 
     @extend_schema_field(InterviewVersionOutputSerializer(many=True))
     def get_versions(self, interview):
