@@ -10,12 +10,14 @@ multiple's choices separated by spaces. Pure: no database, only gettext for the 
 import datetime as dt
 import re
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
+
+from fieldwork.core.i18n import in_each_language
 
 from .specs import (
     GROUP_TYPES,
@@ -325,7 +327,7 @@ class _Check:
         if isinstance(answers, Mapping):
             self._build(root, "", answers)
         else:
-            self._error("", _("The answers must be a set of named answers."))
+            self._error("", None, lambda: _("The answers must be a set of named answers."))
         try:
             self._visit(root)
             cleaned = self._cleaned(root)
@@ -337,9 +339,20 @@ class _Check:
 
     # -- messages
 
-    def _error(self, where: str, problem: str) -> None:
-        message = _("%(where)s: %(problem)s") % {"where": where, "problem": problem}
-        self.errors.append(Problem(message=message if where else problem))
+    def _error(self, where: str, spec: QuestionSpec | None, build: Callable[[], str]) -> None:
+        """Keep a problem at `where` (a place in the answers: "household/members[2]/age"),
+        about `spec`'s question if known. `build` writes the message; it is called once in
+        each interface language, so that every reader gets it in theirs."""
+
+        def located() -> str:
+            problem = build()
+            if not where:
+                return problem
+            return _("%(where)s: %(problem)s") % {"where": where, "problem": problem}
+
+        texts = in_each_language(located)
+        message = texts.get(get_language() or "") or located()
+        self.errors.append(Problem(message=message, path=spec.path if spec else "", texts=texts))
 
     def _question(self, spec: QuestionSpec) -> str:
         text = " ".join(_label(spec.labels, self.language).split()) or spec.name
@@ -353,16 +366,19 @@ class _Check:
     def _expression_error(self, info: _Info, column: str, err: XPathError) -> None:
         self._error(
             info.where,
-            _(
-                "The %(column)s expression of “%(question)s” cannot be evaluated "
-                "(%(expression)s): %(reason)s."
-            )
-            % {
-                "column": column,
-                "question": self._question(info.spec),
-                "expression": err.expression,
-                "reason": err.reason,
-            },
+            info.spec,
+            lambda: (
+                _(
+                    "The %(column)s expression of “%(question)s” cannot be evaluated "
+                    "(%(expression)s): %(reason)s."
+                )
+                % {
+                    "column": column,
+                    "question": self._question(info.spec),
+                    "expression": err.expression,
+                    "reason": err.reason,
+                }
+            ),
         )
 
     # -- walk 1: the instance, from the answers and the form
@@ -386,11 +402,14 @@ class _Check:
                 elif not isinstance(raw, Mapping):
                     self._error(
                         where,
-                        _(
-                            "“%(question)s” is a group: its answer must hold the answers to "
-                            "its questions, not “%(value)s”."
-                        )
-                        % {"question": self._question(spec), "value": self._shown(raw)},
+                        spec,
+                        lambda spec=spec, raw=raw: (
+                            _(
+                                "“%(question)s” is a group: its answer must hold the answers to "
+                                "its questions, not “%(value)s”."
+                            )
+                            % {"question": self._question(spec), "value": self._shown(raw)}
+                        ),
                     )
                     raw = {}
                 self._build(child, spec.path, raw)
@@ -406,8 +425,14 @@ class _Check:
             where = f"{info.where}/{key}" if info.where else str(key)
             self._error(
                 where,
-                _("This version of the form has no question “%(name)s”; the answer cannot be kept.")
-                % {"name": key},
+                None,
+                lambda key=key: (
+                    _(
+                        "This version of the form has no question “%(name)s”; the answer cannot "
+                        "be kept."
+                    )
+                    % {"name": key}
+                ),
             )
 
     def _build_repeat(self, node: Node, spec: QuestionSpec, raw: Any, where: str) -> None:
@@ -420,11 +445,14 @@ class _Check:
         else:
             self._error(
                 where,
-                _(
-                    "“%(question)s” is a repeat: its answer must be a list of instances, "
-                    "not “%(value)s”."
-                )
-                % {"question": self._question(spec), "value": self._shown(raw)},
+                spec,
+                lambda: (
+                    _(
+                        "“%(question)s” is a repeat: its answer must be a list of instances, "
+                        "not “%(value)s”."
+                    )
+                    % {"question": self._question(spec), "value": self._shown(raw)}
+                ),
             )
             instances = []
         for number, item in enumerate(instances, 1):
@@ -433,11 +461,14 @@ class _Check:
             if not isinstance(item, Mapping):
                 self._error(
                     here,
-                    _(
-                        "“%(question)s” is a repeat: its answer must be a list of instances, "
-                        "not “%(value)s”."
-                    )
-                    % {"question": self._question(spec), "value": self._shown(item)},
+                    spec,
+                    lambda item=item: (
+                        _(
+                            "“%(question)s” is a repeat: its answer must be a list of instances, "
+                            "not “%(value)s”."
+                        )
+                        % {"question": self._question(spec), "value": self._shown(item)}
+                    ),
                 )
                 item = {}
             self._build(child, spec.path, item)
@@ -454,8 +485,11 @@ class _Check:
         else:
             self._error(
                 where,
-                _("“%(question)s” takes a single answer, not a group of answers.")
-                % {"question": self._question(spec)},
+                spec,
+                lambda: (
+                    _("“%(question)s” takes a single answer, not a group of answers.")
+                    % {"question": self._question(spec)}
+                ),
             )
             text = ""
         if kind not in _TEXT_TYPES:
@@ -502,18 +536,20 @@ class _Check:
         if text.strip() == "":
             info.value = None
             if spec.required and not computed and self._required_now(info, node):
-                message = _label(spec.required_message, self.language)
                 self._error(
                     info.where,
-                    message
-                    or _("“%(question)s” is required but has no answer.")
-                    % {"question": self._question(spec)},
+                    spec,
+                    lambda: (
+                        _label(spec.required_message, self.language)
+                        or _("“%(question)s” is required but has no answer.")
+                        % {"question": self._question(spec)}
+                    ),
                 )
             return
         value, problem = self._typed(spec, kind, text, computed=computed)
-        if problem:
+        if problem is not None:
             info.value = text
-            self._error(info.where, problem)
+            self._error(info.where, spec, problem)
             return
         info.value = value
         if computed:
@@ -521,21 +557,23 @@ class _Check:
         if spec.choice_filter and (kind in _SELECT_ONE or kind in _SELECT_MANY):
             self._check_filter(node, info, text.split())
         if spec.constraint and not self._test(info, "constraint", spec.constraint, node):
-            message = _label(spec.constraint_message, self.language)
-            if message:
-                problem = _("“%(question)s” is not accepted: %(message)s") % {
-                    "question": self._question(spec),
-                    "message": message,
-                }
-            else:
-                problem = _(
+
+            def problem() -> str:
+                message = _label(spec.constraint_message, self.language)
+                if message:
+                    return _("“%(question)s” is not accepted: %(message)s") % {
+                        "question": self._question(spec),
+                        "message": message,
+                    }
+                return _(
                     "“%(question)s” does not meet its constraint %(constraint)s; got “%(value)s”."
                 ) % {
                     "question": self._question(spec),
                     "constraint": spec.constraint,
                     "value": self._shown(text),
                 }
-            self._error(info.where, problem)
+
+            self._error(info.where, spec, problem)
 
     def _check_filter(self, node: Node, info: _Info, names: list[str]) -> None:
         spec = info.spec
@@ -562,53 +600,63 @@ class _Check:
             if not offered and name in listed:
                 self._error(
                     info.where,
-                    _(
-                        "“%(question)s” has “%(value)s”, which the form does not offer here "
-                        "(choice filter %(filter)s)."
-                    )
-                    % {
-                        "question": self._question(spec),
-                        "value": self._shown(name),
-                        "filter": spec.choice_filter,
-                    },
+                    spec,
+                    lambda name=name: (
+                        _(
+                            "“%(question)s” has “%(value)s”, which the form does not offer here "
+                            "(choice filter %(filter)s)."
+                        )
+                        % {
+                            "question": self._question(spec),
+                            "value": self._shown(name),
+                            "filter": spec.choice_filter,
+                        }
+                    ),
                 )
 
     # -- types
 
     def _typed(
         self, spec: QuestionSpec, kind: str, text: str, *, computed: bool = False
-    ) -> tuple[Any, str]:
-        """(normalized value, "") or (None, what is wrong)."""
+    ) -> tuple[Any, Callable[[], str] | None]:
+        """(normalized value, None) or (None, what writes what is wrong)."""
 
-        def wrong(template: str, **more: Any) -> tuple[None, str]:
-            # Labels are looked up only for a message: most answers are fine.
-            names = {"question": self._question(spec), "value": self._shown(text)}
-            return None, template % {**names, **more}
+        def wrong(template: Any, **more: Any) -> tuple[None, Callable[[], str]]:
+            # `template` is lazy: the message is written in each language when kept.
+            def problem() -> str:
+                names = {"question": self._question(spec), "value": self._shown(text)}
+                return str(template) % {**names, **more}
+
+            return None, problem
 
         if kind in ("integer", "int"):
             if _INTEGER.fullmatch(text):
-                return int(text), ""
-            return wrong(_("“%(question)s” must be a whole number; got “%(value)s”."))
+                return int(text), None
+            return wrong(gettext_lazy("“%(question)s” must be a whole number; got “%(value)s”."))
         if kind in ("decimal", "range"):
             if not _DECIMAL.fullmatch(text):
-                return wrong(_("“%(question)s” must be a number; got “%(value)s”."))
+                return wrong(gettext_lazy("“%(question)s” must be a number; got “%(value)s”."))
             if kind == "range" and _INTEGER.fullmatch(text):
-                return int(text), ""
-            return float(text), ""
+                return int(text), None
+            return float(text), None
         if kind in ("date", "today"):
             day = parse_date(text)
             if day is not None:
-                return day.isoformat(), ""
-            return wrong(_("“%(question)s” must be a date written YYYY-MM-DD; got “%(value)s”."))
+                return day.isoformat(), None
+            return wrong(
+                gettext_lazy("“%(question)s” must be a date written YYYY-MM-DD; got “%(value)s”.")
+            )
         if kind == "time":
             if parse_time(text) is not None:
-                return text, ""
-            return wrong(_("“%(question)s” must be a time written HH:MM:SS; got “%(value)s”."))
+                return text, None
+            return wrong(
+                gettext_lazy("“%(question)s” must be a time written HH:MM:SS; got “%(value)s”.")
+            )
         if kind in ("datetime", "start", "end"):
             if parse_datetime(text) is not None:
-                return text, ""
+                return text, None
             return wrong(
-                _(
+                gettext_lazy(
                     "“%(question)s” must be a date and time written YYYY-MM-DDTHH:MM:SS; "
                     "got “%(value)s”."
                 )
@@ -616,9 +664,9 @@ class _Check:
         if kind in ("geopoint", "start-geopoint", "background-geopoint"):
             point = _geopoint(text)
             if point is not None:
-                return point, ""
+                return point, None
             return wrong(
-                _(
+                gettext_lazy(
                     "“%(question)s” must be a location written “latitude longitude altitude "
                     "accuracy”, with a latitude from -90 to 90 and a longitude from -180 to "
                     "180; got “%(value)s”."
@@ -628,9 +676,9 @@ class _Check:
             least = 2 if kind == "geotrace" else 3
             points = [_geopoint(part) for part in text.split(";") if part.strip()]
             if len(points) >= least and all(point is not None for point in points):
-                return ";".join(points), ""  # type: ignore[arg-type]
+                return ";".join(points), None  # type: ignore[arg-type]
             return wrong(
-                _(
+                gettext_lazy(
                     "“%(question)s” must be at least %(count)s locations separated by “;”; "
                     "got “%(value)s”."
                 ),
@@ -638,30 +686,38 @@ class _Check:
             )
         if kind in ("acknowledge", "trigger"):
             if text == "OK":
-                return text, ""
-            return wrong(_("“%(question)s” can only be “OK”; got “%(value)s”."))
+                return text, None
+            return wrong(gettext_lazy("“%(question)s” can only be “OK”; got “%(value)s”."))
         if kind in _SELECT_ONE or kind in _SELECT_MANY:
             names = text.split()
             if kind in _SELECT_ONE and len(names) != 1:
-                return wrong(_("“%(question)s” takes one choice; got “%(value)s”."))
+                return wrong(gettext_lazy("“%(question)s” takes one choice; got “%(value)s”."))
             listed = self.form.choices.get(spec.list_name)
             if not listed or computed:
                 # A list from a file (or none): nothing to check against. A calculated select
                 # is filled by the phone, which stores whatever the calculation gives.
-                return " ".join(names), ""
+                return " ".join(names), None
             unknown = [name for name in names if name not in listed]
             if not unknown:
-                return " ".join(names), ""
-            return None, ngettext(
-                "“%(question)s” has “%(values)s”, which is not a choice of the list “%(list)s”.",
-                "“%(question)s” has “%(values)s”, which are not choices of the list “%(list)s”.",
-                len(unknown),
-            ) % {
-                "question": self._question(spec),
-                "values": self._shown(" ".join(unknown)),
-                "list": spec.list_name,
-            }
-        return text, ""  # text, barcode, media file names, metadata, calculate, note
+                return " ".join(names), None
+            return (
+                None,
+                lambda: (
+                    ngettext(
+                        "“%(question)s” has “%(values)s”, which is not a choice of the list "
+                        "“%(list)s”.",
+                        "“%(question)s” has “%(values)s”, which are not choices of the list "
+                        "“%(list)s”.",
+                        len(unknown),
+                    )
+                    % {
+                        "question": self._question(spec),
+                        "values": self._shown(" ".join(unknown)),
+                        "list": spec.list_name,
+                    }
+                ),
+            )
+        return text, None  # text, barcode, media file names, metadata, calculate, note
 
     # -- walk 3: what is kept
 

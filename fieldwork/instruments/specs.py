@@ -42,6 +42,11 @@ class Problem:
     sheet: str | None = None
     row: int | None = None
     column: str | None = None
+    # A submission's problem: the form path of the question it is about ("" for the whole
+    # submission), and the message in every interface language, for readers other than
+    # the sender (`fieldwork.core.i18n`).
+    path: str | None = None
+    texts: dict[str, str] | None = None
 
     def located(self) -> str:
         """The message with its place in front, as shown to users: 'survey, row 12: …'."""

@@ -27,6 +27,7 @@ from fieldwork.accounts.permissions import (
     has_perm,
     study_role,
 )
+from fieldwork.core.i18n import in_reader_language
 from fieldwork.instruments.models import Disclosure, Question
 from fieldwork.interviews.models import (
     Attachment,
@@ -268,8 +269,10 @@ def interview_version_diff(
 @dataclass(frozen=True)
 class VisibleContent:
     """A version's answers as one reader may see them: `answers` with direct identifiers
-    replaced by a notice where the reader may not read them, the check's `problems`, and
-    `hidden_files`, the names of files those answers point to (photos, recordings)."""
+    replaced by a notice where the reader may not read them, the check's `problems` in the
+    reader's language (those about a direct identifier, which may quote its answer, also
+    replaced by a notice), and `hidden_files`, the names of files those answers point to
+    (photos, recordings)."""
 
     answers: dict
     problems: list[str]
@@ -279,14 +282,14 @@ class VisibleContent:
 def version_content_for(user, version: InterviewVersion) -> VisibleContent:
     answers, problems = version_content(version)
     if can_see_answer_identifiers(user, version.interview):
-        return VisibleContent(answers, problems, frozenset())
+        return VisibleContent(answers, _problem_texts(problems), frozenset())
     paths = frozenset(
         Question.objects.filter(
             version_id=version.instrument_version_id, disclosure=Disclosure.DIRECT_IDENTIFIER
         ).values_list("path", flat=True)
     )
     if not paths:
-        return VisibleContent(answers, problems, frozenset())
+        return VisibleContent(answers, _problem_texts(problems), frozenset())
     hidden: set[str] = set()
     notice = _("hidden: direct identifier")
 
@@ -301,12 +304,31 @@ def version_content_for(user, version: InterviewVersion) -> VisibleContent:
         return data
 
     masked = mask(answers, "")
-    return VisibleContent(masked, problems, frozenset(hidden))
+    return VisibleContent(masked, _problem_texts(problems, hidden=paths), frozenset(hidden))
 
 
-def version_content(version: InterviewVersion) -> tuple[dict, list[str]]:
-    """A version's answers and the server check's findings: as stored, or for a decrypted
-    submission opened from their seal."""
+def _problem_texts(problems: list, hidden: frozenset[str] = frozenset()) -> list[str]:
+    """The kept problems (`services._kept_problem`) in the reader's language; those about a
+    question in `hidden` as a notice naming the question only. A problem kept as plain
+    text (before they were kept in every language) is shown as it is."""
+    texts = []
+    for problem in problems:
+        if isinstance(problem, str):
+            texts.append(problem)
+        elif problem.get("path") in hidden:
+            texts.append(
+                _("%(path)s: a problem with this answer, hidden: direct identifier.")
+                % {"path": problem["path"]}
+            )
+        else:
+            texts.append(in_reader_language(problem.get("text") or {}))
+    return texts
+
+
+def version_content(version: InterviewVersion) -> tuple[dict, list]:
+    """A version's answers and the server check's findings as kept (see
+    `version_content_for` for a reader's view): as stored, or for a decrypted submission
+    opened from their seal."""
     if version.answers_ciphertext is None:
         return version.answers, version.problems
     document = json.loads(

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from fieldwork.accounts.permissions import Perm, has_perm
 from fieldwork.audit.services import audit_record
 from fieldwork.core.errors import ServiceError
+from fieldwork.core.i18n import in_each_language
 from fieldwork.instruments.answers import answer_at, validate_answers
 from fieldwork.instruments.models import InstrumentVersion
 from fieldwork.instruments.selectors import (
@@ -193,7 +195,7 @@ def _clean_answers(
     today: dt.date,
     language: str = "",
     strict: bool = True,
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[dict[str, Any], list[dict]]:
     """The answers as validation kept them, JSON-ready, and the problems found. Strict (web,
     API, imports): any problem refuses the answers, each message naming its question. Not
     strict (a phone's finalized form, which cannot be corrected any more): the answers are
@@ -208,11 +210,24 @@ def _clean_answers(
         today=today,
         language=language or None,
     )
-    problems = [p.located() for p in check.errors]
-    if problems and strict:
-        raise ServiceError({"answers": problems})
-    kept = answers if problems else check.cleaned
+    if check.errors and strict:
+        raise ServiceError({"answers": [p.located() for p in check.errors]})
+    kept = answers if check.errors else check.cleaned
+    problems = [_kept_problem(p.path or "", p.texts or {"": p.located()}) for p in check.errors]
     return json.loads(json.dumps(kept, cls=DjangoJSONEncoder)), problems
+
+
+def _kept_problem(path: str, texts: dict[str, str]) -> dict:
+    """A problem as an interview version keeps it: the question's path ("" for the whole
+    submission) and the message in every interface language (`fieldwork.core.i18n`), read
+    by `selectors.version_content_for`."""
+    return {"path": path, "text": texts}
+
+
+def submission_note(build: Callable[[], str]) -> dict:
+    """A note kept among a version's problems, about the whole submission (which form
+    version it was checked against). `build` writes it in the active language."""
+    return _kept_problem("", in_each_language(build))
 
 
 def _check_source(*, study, version: InstrumentVersion, source) -> None:
@@ -325,7 +340,7 @@ def interview_record(
     strict: bool = True,
     expected_attachments: list[str] | None = None,
     encrypted: bool = False,
-    notes: list[str] | None = None,
+    notes: list[dict] | None = None,
     resend_checked: bool = False,
 ) -> RecordResult:
     """Record the first submission of an interview, or answer a re-send of one.
@@ -555,7 +570,7 @@ def interview_edit(
     via_device=None,
     strict: bool = True,
     expected_attachments: list[str] | None = None,
-    notes: list[str] | None = None,
+    notes: list[dict] | None = None,
 ) -> RecordResult:
     """Store an edit as the interview's next immutable version. `deprecated_id` must name
     the current version: an edit of an out-of-date version is a conflict, kept."""

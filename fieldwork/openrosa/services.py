@@ -33,7 +33,12 @@ from fieldwork.interviews.attachments import (
     store_files,
 )
 from fieldwork.interviews.models import Interview, InterviewVersion
-from fieldwork.interviews.services import interview_decrypted, interview_edit, interview_record
+from fieldwork.interviews.services import (
+    interview_decrypted,
+    interview_edit,
+    interview_record,
+    submission_note,
+)
 from fieldwork.openrosa import odk_crypto
 from fieldwork.openrosa.models import Device, token_digest
 from fieldwork.openrosa.submission import (
@@ -128,7 +133,7 @@ def _instance_uuid(text: str) -> uuid.UUID:
         return uuid.uuid5(uuid.NAMESPACE_URL, f"fieldwork:instance:{text}")
 
 
-def _version_for(*, study, parsed: ParsedSubmission) -> tuple[InstrumentVersion, list[str]]:
+def _version_for(*, study, parsed: ParsedSubmission) -> tuple[InstrumentVersion, list[dict]]:
     """The questionnaire version a submission was made with, and a problem to keep beside
     it when that is a guess: a body without a version (clients before 2012), or one for a
     version this study never published (phones moved from another server), is checked
@@ -164,15 +169,19 @@ def _version_for(*, study, parsed: ParsedSubmission) -> tuple[InstrumentVersion,
             404,
             _("The form “%(form)s” is not published in this study.") % {"form": parsed.form_id},
         )
-    if not parsed.version:
-        note = _("The submission names no form version; it was checked against version %(v)s.")
-    else:
-        note = _(
-            "The submission was made with version %(sent)s, which this study never published; "
-            "it was checked against version %(v)s."
-        )
+
+    def note() -> str:
+        if not parsed.version:
+            text = _("The submission names no form version; it was checked against version %(v)s.")
+        else:
+            text = _(
+                "The submission was made with version %(sent)s, which this study never "
+                "published; it was checked against version %(v)s."
+            )
+        return text % {"v": published.version, "sent": parsed.version}
+
     published.instrument = instrument
-    return published, [note % {"v": published.version, "sent": parsed.version}]
+    return published, [submission_note(note)]
 
 
 class _Refused(Exception):

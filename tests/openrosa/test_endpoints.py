@@ -292,7 +292,7 @@ def test_an_old_submission_without_instance_id_gets_a_stable_one(phone, tutorial
     assert phone.send(body).status_code == 201
     assert phone.send(body).status_code == 201
     version = InterviewVersion.objects.get()
-    assert "names no form version" in version.problems[0]
+    assert "names no form version" in version.problems[0]["text"]["en"]
 
 
 # --- Attachments ----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from django.test import Client
 
 from fieldwork.accounts.models import Role
 from fieldwork.audit.models import AuditEvent
-from fieldwork.interviews.models import Interview
+from fieldwork.interviews.models import Interview, InterviewVersion
 from tests.openrosa.conftest import data_file, publish
 
 JPEG = b"\xff\xd8\xff\xe0 a face " * 100
@@ -150,3 +150,63 @@ def test_the_queue_flags_encrypted_interviews_and_answers_to_check(study_world, 
     page = client.get(f"/studies/{study_world.study.slug}/interviews/").content.decode()
     assert page.count("encrypted, not decrypted yet") == 1
     assert page.count(">answers to check<") == 1
+
+
+def _checkpoint_xml(version, *, location: str, age: str) -> bytes:
+    return (
+        f"<data id='checkpoint' version='{version.version}'><respondent_name>Amadou Guindo"
+        f"</respondent_name><age>{age}</age><location>{location}</location><checkpoint>"
+        "<armed_group>none</armed_group></checkpoint><meta><instanceID>"
+        "uuid:0b7e3c52-3d0e-4a55-8f4e-6a1f3a0c9d21</instanceID></meta></data>"
+    ).encode()
+
+
+def test_the_check_s_findings_read_in_the_reader_s_language_not_the_phone_s(study_world, phone):
+    """A French phone's finalized form breaks a constraint: the English supervisor reads
+    the finding in English, with the form's English constraint message, and a French one
+    in French."""
+    xml = _checkpoint_xml(study_world.published_version, location="14.5 -3.9 0 0", age="130")
+    assert phone.send(xml, **{"Accept-Language": "fr"}).status_code == 201
+    interview = Interview.objects.get()
+    client = Client()
+    client.force_login(study_world.member(Role.SUPERVISOR))
+    url = f"/studies/{study_world.study.slug}/interviews/{interview.client_uuid}/"
+    english = client.get(url, headers={"Accept-Language": "en"}).content.decode()
+    assert "“Age” is not accepted: Between 15 and 119." in english
+    assert "Entre 15 et 119" not in english
+    french = client.get(url, headers={"Accept-Language": "fr"}).content.decode()
+    assert "“Âge” n’est pas accepté" in french and "Entre 15 et 119." in french
+    api = f"/api/v1/studies/{study_world.study.slug}/interviews/{interview.client_uuid}/"
+    findings = client.get(api, headers={"Accept-Language": "en"}).json()["versions"][0]["problems"]
+    assert findings == [
+        "telephone: “Phone number” is required but has no answer.",
+        "age: “Age” is not accepted: Between 15 and 119.",
+    ]
+
+
+def test_a_coder_reads_no_identifier_quoted_by_the_check_s_findings(study_world, phone):
+    """A position out of range is quoted by the check's finding: the supervisor reads it,
+    a coder only learns that the location (a direct identifier) has a problem."""
+    xml = _checkpoint_xml(study_world.published_version, location="14.5 -300.9 0 0", age="34")
+    assert phone.send(xml).status_code == 201
+    interview = Interview.objects.get()
+    _client, page = _page(study_world, Role.SUPERVISOR, interview)
+    assert "got “14.5 -300.9 0 0”" in page.content.decode()
+    client, page = _page(study_world, Role.CODER, interview)
+    html = page.content.decode()
+    assert "-300.9" not in html
+    assert "location: a problem with this answer, hidden: direct identifier." in html
+    api = f"/api/v1/studies/{study_world.study.slug}/interviews/{interview.client_uuid}/"
+    assert "-300.9" not in client.get(api).content.decode()
+
+
+def test_a_finding_kept_as_plain_text_still_shows(study_world, phone):
+    """Versions stored before findings were kept in every language hold plain strings."""
+    xml = _checkpoint_xml(study_world.published_version, location="14.5 -3.9 0 0", age="34")
+    assert phone.send(xml).status_code == 201
+    interview = Interview.objects.get()
+    InterviewVersion.objects.filter(pk=interview.current_version_id).update(
+        problems=["“Âge” manque."]
+    )
+    _client, page = _page(study_world, Role.SUPERVISOR, interview)
+    assert "“Âge” manque." in page.content.decode()
