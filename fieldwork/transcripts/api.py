@@ -15,8 +15,8 @@ from fieldwork.transcripts.content import TranscriptContent
 from fieldwork.transcripts.models import TranscriptState
 from fieldwork.transcripts.selectors import (
     transcript_content,
+    transcript_for_reader,
     transcript_interview,
-    transcript_of,
     transcript_revision,
     transcript_revision_content,
     transcript_revisions,
@@ -104,10 +104,8 @@ class TranscriptDetailApi(StudyScopedApi):
             ),
         )
 
-    def _output(self, interview, *, number: int | None = None) -> dict:
-        transcript = transcript_of(interview=interview)
-        if transcript is not None and not transcript.revision:
-            transcript = None
+    def _output(self, interview, *, user, number: int | None = None) -> dict:
+        transcript = transcript_for_reader(user=user, interview=interview)
         revisions = transcript_revisions(transcript)
         out = {
             "interview": interview.client_uuid,
@@ -160,7 +158,7 @@ class TranscriptDetailApi(StudyScopedApi):
             study=self.study, user=request.user, interview_id=interview_id
         )
         query = self.validated(self.FilterSerializer, request.query_params)
-        return Response(self._output(interview, number=query.get("revision")))
+        return Response(self._output(interview, user=request.user, number=query.get("revision")))
 
     @extend_schema(
         summary="Save an interview's transcript",
@@ -200,4 +198,4 @@ class TranscriptDetailApi(StudyScopedApi):
         except TranscriptConflict as exc:
             body = {"detail": exc.messages[0], "revision": exc.current.revision}
             return Response(body, status=status.HTTP_409_CONFLICT)
-        return Response(self._output(interview))
+        return Response(self._output(interview, user=request.user))

@@ -9,7 +9,7 @@ from fieldwork.interviews.models import Interview
 from fieldwork.interviews.selectors import interview_get, interview_visible_to
 from fieldwork.sources.blobs import open_blob
 from fieldwork.transcripts.content import TranscriptContent
-from fieldwork.transcripts.models import Transcript, TranscriptRevision
+from fieldwork.transcripts.models import Transcript, TranscriptRevision, TranscriptState
 
 
 def transcript_interview(*, study, user, interview_id) -> Interview:
@@ -33,6 +33,19 @@ def can_edit_transcript(user, interview: Interview) -> bool:
 
 def transcript_of(*, interview: Interview) -> Transcript | None:
     return Transcript.objects.select_related("updated_by").filter(interview=interview).first()
+
+
+def transcript_for_reader(*, user, interview: Interview) -> Transcript | None:
+    """The interview's transcript as `user` may read it (see `can_read_transcript`): None
+    when nothing was saved yet, and while it is a draft for a reader who may not edit it.
+    A coder codes final text: a draft is the field researcher's work in progress, which may
+    still hold what they mean to take out (a name first)."""
+    transcript = transcript_of(interview=interview)
+    if transcript is None or not transcript.revision:
+        return None
+    if transcript.state == TranscriptState.DRAFT and not can_edit_transcript(user, interview):
+        return None
+    return transcript
 
 
 def transcript_content(transcript: Transcript | None) -> TranscriptContent:

@@ -34,6 +34,7 @@ from fieldwork.transcripts.forms import TranscriptForm, UploadMode, language_lab
 from fieldwork.transcripts.selectors import (
     can_edit_transcript,
     transcript_content,
+    transcript_for_reader,
     transcript_interview,
     transcript_of,
     transcript_revision,
@@ -53,7 +54,7 @@ AUTOSAVE_SECONDS = 20
 def transcript_detail(request, slug, interview_id):
     study = study_for(request.user, slug, need=Perm.TRANSCRIPT_VIEW)
     interview = transcript_interview(study=study, user=request.user, interview_id=interview_id)
-    transcript = transcript_of(interview=interview)
+    transcript = transcript_for_reader(user=request.user, interview=interview)
     revisions = list(transcript_revisions(transcript))
     shown = None
     number = request.GET.get("revision", "")

@@ -54,8 +54,18 @@ def test_save_then_read(client, study_world):
     )
     assert (body["text"], body["translation"]) == ("Ils sont venus à l’aube.", "They came at dawn.")
 
+    # A coder codes final text only: the draft reads as no transcript yet.
     client.force_login(study_world.member(CODER))
-    assert client.get(_url(study_world)).json()["notes"] == "Deux témoins."
+    draft = client.get(_url(study_world)).json()
+    assert (draft["revision"], draft["text"], draft["notes"]) == (0, "", "")
+
+    client.force_login(study_world.member(FR))
+    assert (
+        _put(client, study_world, revision=1, text="Ils sont venus.", final=True).status_code == 200
+    )
+    client.force_login(study_world.member(CODER))
+    final = client.get(_url(study_world)).json()
+    assert (final["revision"], final["state"], final["text"]) == (2, "final", "Ils sont venus.")
 
 
 def test_a_save_based_on_an_older_revision_answers_409(client, study_world):

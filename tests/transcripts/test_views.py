@@ -344,7 +344,20 @@ def test_a_coder_reads_but_does_not_edit(client, study_world):
         translation_language="en",
     )
     _as(client, study_world, CODER)
+    draft = client.get(_url(study_world, "transcript-detail")).content.decode()
+    assert "Ils ont pris" not in draft and "No final transcript yet" in draft
 
+    _as(client, study_world, FR)
+    _post(
+        client,
+        study_world,
+        action="final",
+        revision=1,
+        text=TEXT,
+        translation="They took the money.",
+        translation_language="en",
+    )
+    _as(client, study_world, CODER)
     detail = client.get(_url(study_world, "transcript-detail"))
     assert detail.status_code == 200
     html = detail.content.decode()
@@ -379,10 +392,20 @@ def test_the_interview_page_shows_the_transcript_card(client, study_world):
     assert "No transcript yet." in html and _url(study_world) in html
 
     _post(client, study_world, text=TEXT)
+    html = client.get(interview_url).content.decode()
+    card = html.split('id="transcript-card"', 1)[1].split("</section>", 1)[0]
+    assert "Draft" in card and "revision 1" in card
+    assert "Ils ont pris" not in card  # the card never shows the text
+
+    _as(client, study_world, CODER)
+    card = client.get(interview_url).content.decode().split('id="transcript-card"', 1)[1]
+    assert "No final transcript yet" in card.split("</section>", 1)[0]  # a draft is not read
+
+    _as(client, study_world, FR)
+    _post(client, study_world, action="final", revision=1, text=TEXT)
     _as(client, study_world, CODER)
     html = client.get(interview_url).content.decode()
     card = html.split('id="transcript-card"', 1)[1].split("</section>", 1)[0]
     assert _url(study_world, "transcript-detail") in card
     assert _url(study_world) not in card  # coders read only
-    assert "Draft" in card and "revision 1" in card
-    assert "Ils ont pris" not in card  # the card never shows the text
+    assert "Final" in card and "revision 2" in card

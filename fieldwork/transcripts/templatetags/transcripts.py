@@ -6,7 +6,7 @@ from django import template
 from fieldwork.accounts.permissions import Perm, has_perm
 from fieldwork.interviews.selectors import interview_visible_to
 from fieldwork.transcripts.forms import language_label
-from fieldwork.transcripts.selectors import transcript_of
+from fieldwork.transcripts.selectors import transcript_for_reader
 
 register = template.Library()
 
@@ -23,9 +23,7 @@ def transcript_card(context, interview) -> dict:
     )
     if not readable:
         return {"visible": False}
-    transcript = transcript_of(interview=interview)
-    if transcript is not None and not transcript.revision:
-        transcript = None
+    transcript = transcript_for_reader(user=user, interview=interview)
     return {
         "visible": True,
         "transcript": transcript,
