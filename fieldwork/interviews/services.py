@@ -405,22 +405,21 @@ def interview_record(
                 mode=mode,
                 status=InterviewStatus.DRAFT if draft else InterviewStatus.RECEIVED,
             )
-            version = InterviewVersion.objects.create(
-                study=study,
+            version = _version_create(
                 interview=interview,
                 number=1,
                 instance_id=instance_id,
+                deprecated_id=None,
                 instrument_version=instrument_version,
                 answers=cleaned,
-                raw_payload=raw,
+                problems=problems,
+                raw=raw,
+                sha=sha,
                 payload_format=payload_format,
-                payload_sha256=sha,
-                submitted_by=by,
+                by=by,
                 device_id=device_id,
                 via_device=via_device,
-                received_at=timezone.now(),
-                problems=problems,
-                expected_attachments=list(expected_attachments or []),
+                expected_attachments=expected_attachments,
             )
             interview.current_version = version
             interview.save(update_fields=["current_version"])
@@ -438,15 +437,76 @@ def interview_record(
                     "encrypted": encrypted,
                 },
             )
-    except IntegrityError:
-        # Another request stored this instanceID between our lookup and our insert.
-        stored = _stored_version(study=study, instance_id=instance_id)
-        if stored is None:
-            raise
-        return _resend(
-            study=study, by=by, stored=stored, raw=raw, sha=sha, payload_format=payload_format
+    except IntegrityError as error:
+        return _resend_after_race(
+            error,
+            study=study,
+            by=by,
+            instance_id=instance_id,
+            raw=raw,
+            sha=sha,
+            payload_format=payload_format,
         )
     return RecordResult(interview=interview, version=version, outcome="created")
+
+
+def _version_create(
+    *,
+    interview: Interview,
+    number: int,
+    instance_id: uuid.UUID,
+    deprecated_id: uuid.UUID | None,
+    instrument_version: InstrumentVersion,
+    answers: dict,
+    problems: list[dict],
+    raw: bytes,
+    sha: str,
+    payload_format: str,
+    by,
+    device_id: str,
+    via_device,
+    expected_attachments: list[str] | None,
+) -> InterviewVersion:
+    """Insert an interview's version `number`, as checked and as received; the caller is in
+    a transaction and handles the IntegrityError of a raced instanceID."""
+    return InterviewVersion.objects.create(
+        study_id=interview.study_id,
+        interview=interview,
+        number=number,
+        instance_id=instance_id,
+        deprecated_id=deprecated_id,
+        instrument_version=instrument_version,
+        answers=answers,
+        raw_payload=raw,
+        payload_format=payload_format,
+        payload_sha256=sha,
+        submitted_by=by,
+        device_id=device_id,
+        via_device=via_device,
+        received_at=timezone.now(),
+        problems=problems,
+        expected_attachments=list(expected_attachments or []),
+    )
+
+
+def _resend_after_race(
+    error: IntegrityError,
+    *,
+    study,
+    by,
+    instance_id: uuid.UUID,
+    raw: bytes,
+    sha: str,
+    payload_format: str,
+) -> RecordResult:
+    """Another request stored this instanceID between our lookup and our insert: answer as
+    for a re-send of what it stored. Any other violation (`error`) is raised again."""
+    stored = _stored_version(study=study, instance_id=instance_id)
+    if stored is None:
+        raise error
+    return _resend(
+        study=study, by=by, stored=stored, raw=raw, sha=sha, payload_format=payload_format
+    )
 
 
 # --------------------------------------------------------------------------- attachments
@@ -624,30 +684,31 @@ def interview_edit(
 
     try:
         with transaction.atomic():
-            version = InterviewVersion.objects.create(
-                study=study,
+            version = _version_create(
                 interview=interview,
                 number=current.number + 1,
                 instance_id=instance_id,
                 deprecated_id=deprecated_id,
                 instrument_version=version_used,
                 answers=cleaned,
-                raw_payload=raw,
+                problems=problems,
+                raw=raw,
+                sha=sha,
                 payload_format=payload_format,
-                payload_sha256=sha,
-                submitted_by=by,
+                by=by,
                 device_id=device_id,
                 via_device=via_device,
-                received_at=timezone.now(),
-                problems=problems,
-                expected_attachments=list(expected_attachments or []),
+                expected_attachments=expected_attachments,
             )
-    except IntegrityError:
-        stored = _stored_version(study=study, instance_id=instance_id)
-        if stored is None:
-            raise
-        return _resend(
-            study=study, by=by, stored=stored, raw=raw, sha=sha, payload_format=payload_format
+    except IntegrityError as error:
+        return _resend_after_race(
+            error,
+            study=study,
+            by=by,
+            instance_id=instance_id,
+            raw=raw,
+            sha=sha,
+            payload_format=payload_format,
         )
     before = interview.status
     after = InterviewStatus.DRAFT if before == InterviewStatus.DRAFT else InterviewStatus.EDITED
