@@ -48,6 +48,7 @@ from fieldwork.accounts.services import member_add, user_create
 from fieldwork.instruments.services import instrument_upload, instrument_version_publish
 from fieldwork.instruments.xlsform import ConvertedForm, convert_xlsform
 from fieldwork.interviews.models import Interview, InterviewVersion
+from fieldwork.interviews.selectors import version_content
 from fieldwork.openrosa.services import device_create
 from fieldwork.studies.services import study_create
 
@@ -565,9 +566,10 @@ def run(
             raise SystemExit(f"bench: the check submission got {status}: {answer.decode()}")
         sent_ok += 1
         stored = InterviewVersion.objects.get(study=study, instance_id=instance)
-        if stored.problems:
-            raise SystemExit(f"bench: the check submission has problems: {stored.problems}")
-        missing = {q.path for q in answering} - answered_paths(stored.answers)
+        answers, problems = version_content(stored)
+        if problems:
+            raise SystemExit(f"bench: the check submission has problems: {problems}")
+        missing = {q.path for q in answering} - answered_paths(answers)
         if missing:
             raise SystemExit(f"bench: the check submission lost answers: {sorted(missing)}")
         say(
@@ -678,7 +680,7 @@ def run(
 
     interviews = Interview.objects.filter(study=study).count()
     versions = InterviewVersion.objects.filter(study=study).count()
-    with_problems = InterviewVersion.objects.filter(study=study).exclude(problems=[]).count()
+    with_problems = InterviewVersion.objects.filter(study=study).exclude(problem_count=0).count()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {FLOOR_TABLE}")
         (floor_rows,) = cursor.fetchone()

@@ -31,6 +31,7 @@ from fieldwork.accounts.services import member_add, user_create
 from fieldwork.instruments.services import instrument_upload, instrument_version_publish
 from fieldwork.interviews.models import Interview, InterviewStatus, InterviewVersion
 from fieldwork.interviews.selectors import interview_list
+from fieldwork.interviews.services import version_build
 from fieldwork.sources.models import ConsentScope
 from fieldwork.sources.services import consent_form_create
 from fieldwork.studies.models import PlaceLevel
@@ -174,22 +175,25 @@ def load(w: dict, count: int) -> None:
         versions = []
         for interview, (answers, researcher, when) in zip(interviews, bodies, strict=True):
             raw = json.dumps({"answers": answers}, ensure_ascii=False).encode()
-            versions.append(
-                InterviewVersion(
-                    study=study,
-                    interview=interview,
-                    number=1,
-                    instance_id=interview.client_uuid,
-                    instrument_version=version,
-                    answers=answers,
-                    raw_payload=raw,
-                    payload_format=InterviewVersion.Format.JSON,
-                    payload_sha256=hashlib.sha256(raw).hexdigest(),
-                    submitted_by=researcher,
-                    device_id=f"collect:bench{researcher.pk}",
-                    received_at=when,
-                )
+            row = version_build(
+                interview=interview,
+                number=1,
+                instance_id=interview.client_uuid,
+                deprecated_id=None,
+                instrument_version=version,
+                answers=answers,
+                problems=[],
+                notes=[],
+                raw=raw,
+                sha=hashlib.sha256(raw).hexdigest(),
+                payload_format=InterviewVersion.Format.JSON,
+                by=researcher,
+                device_id=f"collect:bench{researcher.pk}",
+                via_device=None,
+                expected_attachments=[],
             )
+            row.received_at = when
+            versions.append(row)
         InterviewVersion.objects.bulk_create(versions, batch_size=chunk)
     interview_table = Interview._meta.db_table
     version_table = InterviewVersion._meta.db_table

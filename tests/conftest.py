@@ -282,9 +282,9 @@ def study_world(db) -> StudyWorld:
 def _world_interview(*, study, source, version, by):
     """A received interview recorded by the field researcher, written straight to the tables:
     `interview_record` wants a published questionnaire and the world's version is a draft."""
-    from django.utils import timezone
 
     from fieldwork.interviews.models import Interview, InterviewVersion
+    from fieldwork.interviews.services import version_create
 
     client_uuid = uuid.uuid4()
     interview = Interview.objects.create(
@@ -296,18 +296,22 @@ def _world_interview(*, study, source, version, by):
         place=source.place,
         status=Interview.Status.RECEIVED,
     )
-    interview.current_version = InterviewVersion.objects.create(
-        study=study,
+    interview.current_version = version_create(
         interview=interview,
         number=1,
         instance_id=client_uuid,
+        deprecated_id=None,
         instrument_version=version,
         answers={"age": 34},
-        raw_payload=b"{}",
+        problems=[],
+        notes=[],
+        raw=b"{}",
+        sha="0" * 64,
         payload_format=InterviewVersion.Format.JSON,
-        payload_sha256="0" * 64,
-        submitted_by=by,
-        received_at=timezone.now(),
+        by=by,
+        device_id="",
+        via_device=None,
+        expected_attachments=[],
     )
     interview.save(update_fields=["current_version"])
     return interview

@@ -365,7 +365,7 @@ def _evaluate(*, study, version: InstrumentVersion, reading: ExportReading) -> I
     for stored_version in (
         InterviewVersion.objects.filter(study=study, instance_id__in=ids)
         .select_related("interview")
-        .defer("raw_payload")
+        .defer("payload_ciphertext")
     ):
         instance_id = stored_version.instance_id
         stored[instance_id] = stored_version.payload_sha256

@@ -99,8 +99,13 @@ class Interview(models.Model):
 
 class InterviewVersion(models.Model):
     """One submission of an interview, immutable: the first one, then each edit (OpenRosa
-    `deprecatedID` names the version it replaces). `raw_payload` is the body exactly as
-    received; `answers` what validation kept of it."""
+    `deprecatedID` names the version it replaces).
+
+    Its content is sealed at rest, as identities are: the body exactly as received
+    (`payload_*`), and the answers validation kept with what the check found in them
+    (`answers_*`), each under its own data key wrapped by the master key. A copy of the
+    database reads neither a respondent's name nor anything they said. Read them with
+    `selectors.version_payload` and `selectors.version_content`."""
 
     class Format(models.TextChoices):
         OPENROSA_XML = "openrosa_xml", _("OpenRosa XML")
@@ -121,8 +126,10 @@ class InterviewVersion(models.Model):
     instrument_version = models.ForeignKey(
         "instruments.InstrumentVersion", on_delete=models.PROTECT, related_name="interview_versions"
     )
-    answers = models.JSONField(default=dict)
-    raw_payload = models.BinaryField()
+    payload_ciphertext = models.BinaryField()
+    payload_wrapped_key = models.BinaryField()
+    payload_key_id = models.CharField(max_length=16)
+    payload_size = models.PositiveIntegerField()
     payload_format = models.CharField(max_length=20, choices=Format.choices)
     payload_sha256 = models.CharField(max_length=64)
     submitted_by = models.ForeignKey(
@@ -134,15 +141,17 @@ class InterviewVersion(models.Model):
         "openrosa.Device", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     received_at = models.DateTimeField()
-    # What the server's check found wrong with answers a phone had already finalized: they
-    # are kept as sent (`answers` then holds them unchecked) for a reviewer to see.
+    # Notes about the whole submission (which form version it was checked against). What
+    # the server's check found wrong in the answers quotes them, so it is sealed with them;
+    # `problem_count` counts both, for lists.
     problems = models.JSONField(default=list, blank=True)
+    problem_count = models.PositiveIntegerField(default=0)
     # File names the submission refers to (media questions; for an encrypted submission its
     # `.enc` files); those not yet received come in a later POST of the same instance.
     expected_attachments = models.JSONField(default=list, blank=True)
-    # An encrypted submission is stored as its envelope until a study admin decrypts it;
-    # then its answers are kept sealed here (never in clear in `answers`), under a data key
-    # wrapped by the master key: a copy of the database does not read them.
+    # The answers (as validation kept them, or as a phone sent them when the check found
+    # problems) and the check's problems, one sealed JSON document. Empty only for an
+    # encrypted submission until a study admin decrypts it.
     decrypted_at = models.DateTimeField(null=True, blank=True)
     answers_ciphertext = models.BinaryField(null=True, blank=True)
     answers_wrapped_key = models.BinaryField(null=True, blank=True)
@@ -168,9 +177,15 @@ class InterviewVersion(models.Model):
             raise RuntimeError("Interview versions are never changed; submit an edit instead.")
         super().save(*args, **kwargs)
 
+    # What the sealed bytes are bound to: this study's instanceID (known before the row is
+    # inserted, and unique), so no other version's ciphertext opens in their place.
     @property
     def answers_context(self) -> bytes:
-        return f"answers|{self.pk}".encode()
+        return f"answers|{self.study_id}|{self.instance_id}".encode()
+
+    @property
+    def payload_context(self) -> bytes:
+        return f"payload|{self.study_id}|{self.instance_id}".encode()
 
     @property
     def received_names(self) -> set[str]:
@@ -225,7 +240,11 @@ class SubmissionConflict(models.Model):
         Interview, on_delete=models.PROTECT, null=True, blank=True, related_name="conflicts"
     )
     instance_id = models.UUIDField()
-    raw_payload = models.BinaryField()
+    # The body as it arrived, sealed like a version's (it holds the same kind of answers).
+    payload_ciphertext = models.BinaryField()
+    payload_wrapped_key = models.BinaryField()
+    payload_key_id = models.CharField(max_length=16)
+    payload_size = models.PositiveIntegerField()
     payload_format = models.CharField(max_length=20, choices=InterviewVersion.Format.choices)
     payload_sha256 = models.CharField(max_length=64)
     reason = models.TextField()
@@ -240,6 +259,10 @@ class SubmissionConflict(models.Model):
 
     def __str__(self) -> str:
         return f"conflict {self.instance_id}"
+
+    @property
+    def payload_context(self) -> bytes:
+        return f"conflict|{self.study_id}|{self.instance_id}|{self.payload_sha256}".encode()
 
 
 class ReviewEvent(models.Model):

@@ -15,7 +15,6 @@ from django.db.models import (
     Q,
     QuerySet,
 )
-from django.db.models.functions import Length
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -104,8 +103,8 @@ def interview_list(
             "place",
             "current_version__instrument_version",
         )
-        # Lists never show the body as received; it can be large (make bench: queue).
-        .defer("current_version__raw_payload")
+        # Lists never show a version's content; it can be large (make bench: queue).
+        .defer("current_version__payload_ciphertext", "current_version__answers_ciphertext")
     )
     if status:
         interviews = interviews.filter(status=status)
@@ -170,13 +169,11 @@ def interview_researcher_choices(*, study) -> QuerySet[User]:
 
 
 def interview_conflicts(interview: Interview) -> QuerySet[SubmissionConflict]:
-    """Refused submissions kept for the interview, newest first, with their `size` in bytes
-    and without their bodies."""
+    """Refused submissions kept for the interview, newest first, without their bodies."""
     return (
         SubmissionConflict.objects.filter(interview=interview)
         .select_related("submitted_by")
-        .annotate(size=Length("raw_payload"))
-        .defer("raw_payload")
+        .defer("payload_ciphertext")
         .order_by("-received_at", "-id")
     )
 
@@ -195,11 +192,11 @@ def interview_source_participates(interview: Interview) -> bool:
 
 
 def interview_versions(interview: Interview) -> QuerySet[InterviewVersion]:
-    """Every version of the interview, oldest first, without the raw bodies."""
+    """Every version of the interview, oldest first, without the bodies as received."""
     return (
         InterviewVersion.objects.filter(interview=interview)
         .select_related("instrument_version", "submitted_by", "via_device")
-        .defer("raw_payload")
+        .defer("payload_ciphertext")
         .prefetch_related(
             Prefetch(
                 "attachments",
@@ -327,10 +324,10 @@ def _problem_texts(problems: list, hidden: frozenset[str] = frozenset()) -> list
 
 def version_content(version: InterviewVersion) -> tuple[dict, list]:
     """A version's answers and the server check's findings as kept (see
-    `version_content_for` for a reader's view): as stored, or for a decrypted submission
-    opened from their seal."""
+    `version_content_for` for a reader's view), opened from their seal; no answers for an
+    encrypted submission not yet decrypted."""
     if version.answers_ciphertext is None:
-        return version.answers, version.problems
+        return {}, version.problems
     document = json.loads(
         open_blob(
             ciphertext=version.answers_ciphertext,
@@ -340,3 +337,24 @@ def version_content(version: InterviewVersion) -> tuple[dict, list]:
         )
     )
     return document["answers"], [*version.problems, *document["problems"]]
+
+
+def conflict_payload(conflict: SubmissionConflict) -> bytes:
+    """A refused submission's body exactly as it arrived, opened from its seal (a reviewer
+    opens it through `services.conflict_open`, which audits it)."""
+    return open_blob(
+        ciphertext=conflict.payload_ciphertext,
+        wrapped_key=conflict.payload_wrapped_key,
+        key_id=conflict.payload_key_id,
+        context=conflict.payload_context,
+    )
+
+
+def version_payload(version: InterviewVersion) -> bytes:
+    """A version's body exactly as it was received, opened from its seal."""
+    return open_blob(
+        ciphertext=version.payload_ciphertext,
+        wrapped_key=version.payload_wrapped_key,
+        key_id=version.payload_key_id,
+        context=version.payload_context,
+    )

@@ -39,6 +39,7 @@ from fieldwork.interviews.models import (
     ReviewEvent,
     SubmissionConflict,
 )
+from fieldwork.interviews.selectors import conflict_payload, version_payload
 from fieldwork.sources.blobs import open_blob, seal_blob
 from fieldwork.sources.services import consent_require_participation
 
@@ -126,7 +127,7 @@ def _same_body(stored: InterviewVersion, *, raw: bytes, sha: str, payload_format
     if payload_format != json_format or stored.payload_format != json_format:
         return False
     try:
-        return json.loads(raw) == json.loads(bytes(stored.raw_payload))
+        return json.loads(raw) == json.loads(version_payload(stored))
     except ValueError:
         return False
 
@@ -140,17 +141,21 @@ def _conflict(
     if kept is not None:
         # A phone retrying the refused body: one kept copy is enough.
         return RecordResult(interview=interview, version=None, outcome="conflict", conflict=kept)
-    conflict = SubmissionConflict.objects.create(
+    conflict = SubmissionConflict(
         study=study,
         interview=interview,
         instance_id=instance_id,
-        raw_payload=raw,
+        payload_size=len(raw),
         payload_format=payload_format,
         payload_sha256=sha,
         reason=reason,
         submitted_by=by,
         received_at=timezone.now(),
     )
+    sealed = seal_blob(data=raw, context=conflict.payload_context)
+    conflict.payload_ciphertext = sealed.ciphertext
+    conflict.payload_wrapped_key, conflict.payload_key_id = sealed.wrapped_key, sealed.key_id
+    conflict.save(force_insert=True)
     audit_record(
         actor=by,
         study=study,
@@ -377,7 +382,7 @@ def interview_record(
         raise ServiceError({"mode": [_("Unknown interview mode: %(mode)s.") % {"mode": mode}]})
     _check_version(study=study, version=instrument_version)
     if encrypted:
-        cleaned, problems = {}, list(notes or [])
+        cleaned, problems = None, []  # unknown until a study admin decrypts it
     else:
         _check_source(study=study, version=instrument_version, source=source)
         _check_source_answer(version=instrument_version, source=source, answers=answers)
@@ -389,7 +394,6 @@ def interview_record(
             language=language,
             strict=strict,
         )
-        problems = [*(notes or []), *problems]
 
     try:
         with transaction.atomic():
@@ -405,7 +409,7 @@ def interview_record(
                 mode=mode,
                 status=InterviewStatus.DRAFT if draft else InterviewStatus.RECEIVED,
             )
-            version = _version_create(
+            version = version_create(
                 interview=interview,
                 number=1,
                 instance_id=instance_id,
@@ -413,6 +417,7 @@ def interview_record(
                 instrument_version=instrument_version,
                 answers=cleaned,
                 problems=problems,
+                notes=notes,
                 raw=raw,
                 sha=sha,
                 payload_format=payload_format,
@@ -433,7 +438,7 @@ def interview_record(
                     "version": 1,
                     "status": interview.status,
                     "sha256": sha,
-                    "problems": len(problems),
+                    "problems": version.problem_count,
                     "encrypted": encrypted,
                 },
             )
@@ -450,15 +455,24 @@ def interview_record(
     return RecordResult(interview=interview, version=version, outcome="created")
 
 
-def _version_create(
+def version_create(**fields) -> InterviewVersion:
+    """Insert an interview's version (see `version_build` for the fields). The caller is in
+    a transaction and handles the IntegrityError of a raced instanceID."""
+    version = version_build(**fields)
+    version.save(force_insert=True)
+    return version
+
+
+def version_build(
     *,
     interview: Interview,
     number: int,
     instance_id: uuid.UUID,
     deprecated_id: uuid.UUID | None,
     instrument_version: InstrumentVersion,
-    answers: dict,
+    answers: dict | None,
     problems: list[dict],
+    notes: list[dict] | None,
     raw: bytes,
     sha: str,
     payload_format: str,
@@ -467,26 +481,43 @@ def _version_create(
     via_device,
     expected_attachments: list[str] | None,
 ) -> InterviewVersion:
-    """Insert an interview's version `number`, as checked and as received; the caller is in
-    a transaction and handles the IntegrityError of a raced instanceID."""
-    return InterviewVersion.objects.create(
+    """An interview's version `number`, not saved yet: the body as received and the answers
+    as checked (None for an encrypted submission), with the check's `problems`, all sealed
+    (see `InterviewVersion`); `notes` about the submission stay readable."""
+    version = InterviewVersion(
         study_id=interview.study_id,
         interview=interview,
         number=number,
         instance_id=instance_id,
         deprecated_id=deprecated_id,
         instrument_version=instrument_version,
-        answers=answers,
-        raw_payload=raw,
+        payload_size=len(raw),
         payload_format=payload_format,
         payload_sha256=sha,
         submitted_by=by,
         device_id=device_id,
         via_device=via_device,
         received_at=timezone.now(),
-        problems=problems,
+        problems=list(notes or []),
+        problem_count=len(notes or []) + len(problems),
         expected_attachments=list(expected_attachments or []),
     )
+    payload = seal_blob(data=raw, context=version.payload_context)
+    version.payload_ciphertext = payload.ciphertext
+    version.payload_wrapped_key, version.payload_key_id = payload.wrapped_key, payload.key_id
+    if answers is not None:
+        _seal_answers(version, answers=answers, problems=problems)
+    return version
+
+
+def _seal_answers(version: InterviewVersion, *, answers: dict, problems: list[dict]) -> None:
+    """Set the version's sealed answers document (not saved here)."""
+    sealed = seal_blob(
+        data=json.dumps({"answers": answers, "problems": problems}, ensure_ascii=False).encode(),
+        context=version.answers_context,
+    )
+    version.answers_ciphertext = sealed.ciphertext
+    version.answers_wrapped_key, version.answers_key_id = sealed.wrapped_key, sealed.key_id
 
 
 def _resend_after_race(
@@ -541,7 +572,7 @@ def conflict_open(*, conflict: SubmissionConflict, by) -> bytes:
         target=conflict.interview,
         data={"conflict": conflict.pk, "instance_id": str(conflict.instance_id)},
     )
-    return bytes(conflict.raw_payload)
+    return conflict_payload(conflict)
 
 
 # --------------------------------------------------------------------------- decrypted
@@ -575,21 +606,18 @@ def interview_decrypted(
         *[f for f in files if f not in version.expected_attachments],
     ]
     now = timezone.now()
-    # What the envelope hid stays sealed: the answers, and the check's findings (they quote
-    # answers). The version stays immutable for everything a phone sent; this fills in, once.
-    sealed = seal_blob(
-        data=json.dumps({"answers": cleaned, "problems": problems}, ensure_ascii=False).encode(),
-        context=version.answers_context,
-    )
+    # The version stays immutable for everything a phone sent; this fills in, once.
+    _seal_answers(version, answers=cleaned, problems=problems)
+    count = len(version.problems) + len(problems)
     InterviewVersion.objects.filter(pk=version.pk, decrypted_at__isnull=True).update(
-        answers_ciphertext=sealed.ciphertext,
-        answers_wrapped_key=sealed.wrapped_key,
-        answers_key_id=sealed.key_id,
+        answers_ciphertext=version.answers_ciphertext,
+        answers_wrapped_key=version.answers_wrapped_key,
+        answers_key_id=version.answers_key_id,
+        problem_count=count,
         expected_attachments=expected,
         decrypted_at=now,
     )
-    version.answers_ciphertext = sealed.ciphertext
-    version.answers_wrapped_key, version.answers_key_id = sealed.wrapped_key, sealed.key_id
+    version.problem_count = count
     version.expected_attachments, version.decrypted_at = expected, now
     interview = version.interview
     changed = []
@@ -680,11 +708,10 @@ def interview_edit(
         language=interview.language,
         strict=strict,
     )
-    problems = [*(notes or []), *problems]
 
     try:
         with transaction.atomic():
-            version = _version_create(
+            version = version_create(
                 interview=interview,
                 number=current.number + 1,
                 instance_id=instance_id,
@@ -692,6 +719,7 @@ def interview_edit(
                 instrument_version=version_used,
                 answers=cleaned,
                 problems=problems,
+                notes=notes,
                 raw=raw,
                 sha=sha,
                 payload_format=payload_format,

@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from fieldwork.audit.services import audit_record
 from fieldwork.core.errors import ServiceError
 from fieldwork.interviews.models import InterviewVersion
+from fieldwork.interviews.selectors import version_payload
 from fieldwork.openrosa import odk_crypto
 from fieldwork.openrosa.models import StudyFormKey
 from fieldwork.sources.blobs import open_blob
@@ -67,7 +68,7 @@ def versions_awaiting_decryption(*, study) -> QuerySet[InterviewVersion]:
             decrypted_at__isnull=True,
         )
         .select_related("interview", "submitted_by")
-        .defer("raw_payload", "answers")
+        .defer("payload_ciphertext")
         .annotate(received_files=Count("attachments"))
         .order_by("received_at", "id")
     )
@@ -233,7 +234,7 @@ def _received_files(version: InterviewVersion, wanted: tuple[str, ...]) -> dict[
 
 
 def _decrypt(*, version: InterviewVersion, private_keys: list, some_locked: bool):
-    envelope = odk_crypto.parse_envelope(bytes(version.raw_payload))
+    envelope = odk_crypto.parse_envelope(version_payload(version))
     files = _received_files(version, envelope.files)
     for private_key in private_keys:
         try:

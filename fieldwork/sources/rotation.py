@@ -37,7 +37,7 @@ def sealed_models() -> list[SealedColumns]:
     (tests/sources/test_keys.py checks that every column ending in `wrapped_key` is
     listed)."""
     from fieldwork.imports.models import ImportBatch
-    from fieldwork.interviews.models import Attachment, InterviewVersion
+    from fieldwork.interviews.models import Attachment, InterviewVersion, SubmissionConflict
     from fieldwork.transcripts.models import Transcript, TranscriptRevision
 
     return [
@@ -52,7 +52,21 @@ def sealed_models() -> list[SealedColumns]:
             "answers_wrapped_key",
             "answers_key_id",
             lambda v: v.answers_context,
-            ("answers_ciphertext", "raw_payload", "answers"),
+            ("answers_ciphertext", "payload_ciphertext"),
+        ),
+        SealedColumns(
+            InterviewVersion,
+            "payload_wrapped_key",
+            "payload_key_id",
+            lambda v: v.payload_context,
+            ("answers_ciphertext", "payload_ciphertext"),
+        ),
+        SealedColumns(
+            SubmissionConflict,
+            "payload_wrapped_key",
+            "payload_key_id",
+            lambda c: c.payload_context,
+            ("payload_ciphertext",),
         ),
         SealedColumns(
             ImportBatch,

@@ -9,6 +9,7 @@ from fieldwork.core.xml import SAFE_PARSER, local_name
 from fieldwork.instruments.models import InstrumentVersion, Question
 from fieldwork.instruments.selectors import HEAVY_FIELDS, SOURCE_QUESTION
 from fieldwork.interviews.models import InterviewVersion
+from fieldwork.interviews.selectors import version_content, version_payload
 
 
 def _published(*, study) -> QuerySet[InstrumentVersion]:
@@ -57,11 +58,11 @@ def editable_xml(version: InterviewVersion) -> bytes | None:
     from an export, its answers written into the form's instance. None for a version whose
     answers are sealed (encrypted on the phone)."""
     if version.payload_format == InterviewVersion.Format.OPENROSA_XML:
-        return bytes(version.raw_payload)
+        return version_payload(version)
     if version.payload_format in _FROM_ANSWERS:
         return answers_instance_xml(
             xform_xml=version.instrument_version.xform_xml,
-            answers=version.answers,
+            answers=version_content(version)[0],
             instance_id=version.instance_id,
         )
     return None

@@ -17,6 +17,7 @@ import pytest
 from fieldwork.core.errors import ServiceError
 from fieldwork.imports.services import ExportFile, batch_results
 from fieldwork.interviews.models import Interview, InterviewVersion
+from fieldwork.interviews.selectors import version_content
 from tests.imports.conftest import EXPORTS, FORMS, SHARED, XLSFORMS, export_path
 from tests.imports.kobo import xlsform_from_kobo_content
 
@@ -64,7 +65,7 @@ def test_the_permissive_exports_are_copied():
 
 def _answers(world, instance_id: str) -> dict:
     version = InterviewVersion.objects.get(study=world.study, instance_id=uuid.UUID(instance_id))
-    return version.answers
+    return version_content(version)[0]
 
 
 def _imported(world, *names, form, mode="all_or_nothing"):

@@ -16,6 +16,7 @@ from fieldwork.imports.models import ImportBatch
 from fieldwork.imports.services import MAX_IMPORT_BYTES, ExportFile, batch_file, batch_results
 from fieldwork.instruments.services import instrument_upload
 from fieldwork.interviews.models import Interview, InterviewVersion, SubmissionConflict
+from fieldwork.interviews.selectors import conflict_payload, version_content
 from fieldwork.sources.models import ConsentScope
 from fieldwork.sources.services import consent_withdraw
 from tests.factories import make_source
@@ -145,9 +146,9 @@ def test_the_valid_rows_only(setup):
     assert interview.conducted_at == dt.datetime(2025, 1, 5, 10, tzinfo=dt.UTC)
     version_row = interview.current_version
     assert version_row.payload_format == InterviewVersion.Format.EXPORT_ROW
-    assert version_row.answers["items_taken"] == "money"
-    assert version_row.answers["incidents"] == [{"incident_date": "2025-01-03"}]
-    assert version_row.answers["amount_paid"] == 5000
+    assert version_content(version_row)[0]["items_taken"] == "money"
+    assert version_content(version_row)[0]["incidents"] == [{"incident_date": "2025-01-03"}]
+    assert version_content(version_row)[0]["amount_paid"] == 5000
     assert results.rows[0].interview == IDS[0]
     assert Interview.objects.get(client_uuid=IDS[2]).source == source
 
@@ -176,9 +177,9 @@ def test_a_row_stored_with_other_answers_is_kept_as_a_conflict(setup):
     changed = world.confirm(changed)
     assert (changed.created_count, changed.conflict_count) == (0, 1)
     stored = InterviewVersion.objects.get(instance_id=IDS[0])
-    assert stored.answers["amount_paid"] == 5000  # the stored interview is untouched
+    assert version_content(stored)[0]["amount_paid"] == 5000  # the stored interview is untouched
     conflict = SubmissionConflict.objects.get(instance_id=IDS[0])
-    assert b"9000" in bytes(conflict.raw_payload)  # and the other body is kept
+    assert b"9000" in conflict_payload(conflict)  # and the other body is kept
 
 
 def test_the_same_answers_in_another_export_s_layout_are_already_stored(setup):
@@ -320,10 +321,10 @@ def test_an_xlsx_with_the_repeat_on_its_own_sheet(setup):
     )
     batch = world.confirm(world.preview(version, ExportFile("kobo.xlsx", content)))
     assert batch.created_count == 2
-    first = InterviewVersion.objects.get(instance_id=uuid.UUID(IDS[0])).answers
+    first = version_content(InterviewVersion.objects.get(instance_id=uuid.UUID(IDS[0])))[0]
     assert first["items_taken"] == "money phone"
     assert first["incidents"] == [{"incident_date": "2025-01-01"}, {"incident_date": "2025-01-02"}]
-    second = InterviewVersion.objects.get(instance_id=uuid.UUID(IDS[1])).answers
+    second = version_content(InterviewVersion.objects.get(instance_id=uuid.UUID(IDS[1])))[0]
     assert second["incidents"] == [{"incident_date": "2025-01-09"}]
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from fieldwork.imports import services, views
 from fieldwork.imports.models import ImportBatch
 from fieldwork.interviews.models import Interview
+from fieldwork.interviews.selectors import version_content
 from tests.imports.conftest import FORMS, export_path
 
 
@@ -98,7 +99,9 @@ def test_an_odk_main_file_and_its_repeat_file_together(client, world):
     assert batch.file_format == ImportBatch.Format.ZIP
     _confirm(client, world, batch, "all_or_nothing")
     [interview] = Interview.objects.all()
-    assert interview.current_version.answers["group"] == [{"category": "1", "item": "1"}]
+    assert version_content(interview.current_version)[0]["group"] == [
+        {"category": "1", "item": "1"}
+    ]
 
 
 def test_a_refused_file_is_said_on_the_form(client, world):
