@@ -77,6 +77,13 @@ class RecordResult:
 #: How far ahead of the server's clock a phone's or client's clock may be.
 _CLOCK_SLACK = dt.timedelta(days=1)
 
+
+def conducted_in_future(conducted_at: dt.datetime | None) -> bool:
+    """Whether an interview's date is later than any clock of the field could put it:
+    today() in the form's rules is the interview's day, and a future one would pass them."""
+    return conducted_at is not None and conducted_at > timezone.now() + _CLOCK_SLACK
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -100,7 +107,14 @@ def _stored_version(*, study, instance_id: uuid.UUID) -> InterviewVersion | None
 
 
 def _resend(
-    *, study, by, stored: InterviewVersion, raw: bytes, sha: str, payload_format: str
+    *,
+    study,
+    by,
+    stored: InterviewVersion,
+    raw: bytes,
+    sha: str,
+    payload_format: str,
+    received_at: dt.datetime | None = None,
 ) -> RecordResult:
     """A body under an instanceID already stored: the same body is a duplicate (nothing
     written); another body is a conflict, kept."""
@@ -115,6 +129,7 @@ def _resend(
         sha=sha,
         payload_format=payload_format,
         reason=_("A different submission is already stored under this instance ID."),
+        received_at=received_at,
     )
 
 
@@ -133,7 +148,16 @@ def _same_body(stored: InterviewVersion, *, raw: bytes, sha: str, payload_format
 
 
 def _conflict(
-    *, study, by, instance_id, interview, raw: bytes, sha: str, payload_format: str, reason: str
+    *,
+    study,
+    by,
+    instance_id,
+    interview,
+    raw: bytes,
+    sha: str,
+    payload_format: str,
+    reason: str,
+    received_at: dt.datetime | None = None,
 ) -> RecordResult:
     kept = SubmissionConflict.objects.filter(
         study=study, instance_id=instance_id, payload_sha256=sha
@@ -150,7 +174,7 @@ def _conflict(
         payload_sha256=sha,
         reason=reason,
         submitted_by=by,
-        received_at=timezone.now(),
+        received_at=received_at or timezone.now(),
     )
     sealed = seal_blob(data=raw, context=conflict.payload_context)
     conflict.payload_ciphertext = sealed.ciphertext
@@ -286,7 +310,13 @@ def _payload(raw_payload) -> tuple[bytes, str]:
 
 
 def _answer_resend(
-    *, study, by, instance_id: uuid.UUID, raw_payload, payload_format: str
+    *,
+    study,
+    by,
+    instance_id: uuid.UUID,
+    raw_payload,
+    payload_format: str,
+    received_at: dt.datetime | None = None,
 ) -> tuple[bytes, str, RecordResult | None]:
     """The body and its SHA-256, and, when the instanceID is already stored, the answer to
     the re-send (duplicate or conflict) so that no further work is done. The unique
@@ -297,7 +327,13 @@ def _answer_resend(
     if stored is None:
         return raw, sha, None
     resent = _resend(
-        study=study, by=by, stored=stored, raw=raw, sha=sha, payload_format=payload_format
+        study=study,
+        by=by,
+        stored=stored,
+        raw=raw,
+        sha=sha,
+        payload_format=payload_format,
+        received_at=received_at,
     )
     return raw, sha, resent
 
@@ -347,6 +383,7 @@ def interview_record(
     encrypted: bool = False,
     notes: list[dict] | None = None,
     resend_checked: bool = False,
+    received_at: dt.datetime | None = None,
 ) -> RecordResult:
     """Record the first submission of an interview, or answer a re-send of one.
 
@@ -355,7 +392,8 @@ def interview_record(
     decrypts it, and consent is checked then). See `_clean_answers` for `strict`; `notes`
     are kept among the version's problems (e.g. which form version it was checked against).
     `resend_checked`: the caller has just looked the instanceID up and found nothing, so the
-    lookup is not repeated (the unique constraint still decides a race)."""
+    lookup is not repeated (the unique constraint still decides a race). `received_at`:
+    when the body arrived, if it was stored before being recorded (phones' intake)."""
     instance_id = _as_uuid(client_uuid, field="client_uuid")
     if resend_checked:
         _check_format(payload_format)
@@ -367,14 +405,14 @@ def interview_record(
             instance_id=instance_id,
             raw_payload=raw_payload,
             payload_format=payload_format,
+            received_at=received_at,
         )
         if resent is not None:
             return resent
 
     if place is not None and place.study_id != study.pk:
         raise ServiceError({"place": [_("This place belongs to another study.")]})
-    if conducted_at is not None and conducted_at > timezone.now() + _CLOCK_SLACK:
-        # today() in the form's rules is the interview's day: a future one would pass them.
+    if conducted_in_future(conducted_at):
         raise ServiceError(
             {"conducted_at": [_("An interview cannot have been conducted in the future.")]}
         )
@@ -425,6 +463,7 @@ def interview_record(
                 device_id=device_id,
                 via_device=via_device,
                 expected_attachments=expected_attachments,
+                received_at=received_at,
             )
             interview.current_version = version
             interview.save(update_fields=["current_version"])
@@ -451,6 +490,7 @@ def interview_record(
             raw=raw,
             sha=sha,
             payload_format=payload_format,
+            received_at=received_at,
         )
     return RecordResult(interview=interview, version=version, outcome="created")
 
@@ -480,10 +520,12 @@ def version_build(
     device_id: str,
     via_device,
     expected_attachments: list[str] | None,
+    received_at: dt.datetime | None = None,
 ) -> InterviewVersion:
-    """An interview's version `number`, not saved yet: the body as received and the answers
-    as checked (None for an encrypted submission), with the check's `problems`, all sealed
-    (see `InterviewVersion`); `notes` about the submission stay readable."""
+    """An interview's version `number`, not saved yet: the body as received (at
+    `received_at`, default now) and the answers as checked (None for an encrypted
+    submission), with the check's `problems`, all sealed (see `InterviewVersion`); `notes`
+    about the submission stay readable."""
     version = InterviewVersion(
         study_id=interview.study_id,
         interview=interview,
@@ -497,7 +539,7 @@ def version_build(
         submitted_by=by,
         device_id=device_id,
         via_device=via_device,
-        received_at=timezone.now(),
+        received_at=received_at or timezone.now(),
         problems=list(notes or []),
         problem_count=len(notes or []) + len(problems),
         expected_attachments=list(expected_attachments or []),
@@ -529,6 +571,7 @@ def _resend_after_race(
     raw: bytes,
     sha: str,
     payload_format: str,
+    received_at: dt.datetime | None = None,
 ) -> RecordResult:
     """Another request stored this instanceID between our lookup and our insert: answer as
     for a re-send of what it stored. Any other violation (`error`) is raised again."""
@@ -536,7 +579,13 @@ def _resend_after_race(
     if stored is None:
         raise error
     return _resend(
-        study=study, by=by, stored=stored, raw=raw, sha=sha, payload_format=payload_format
+        study=study,
+        by=by,
+        stored=stored,
+        raw=raw,
+        sha=sha,
+        payload_format=payload_format,
+        received_at=received_at,
     )
 
 
