@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from fieldwork.accounts.models import Membership, Role, User
 from fieldwork.instruments.services import instrument_upload
 from fieldwork.instruments.xlsform import convert_xlsform
+from fieldwork.openrosa.intake import forget_cached
 from fieldwork.sources.keys import reset_keyring
 from fieldwork.studies.models import ActorAlias, PlaceLevel
 from tests.factories import (
@@ -20,6 +21,7 @@ from tests.factories import (
     PlaceFactory,
     StudyFactory,
     UserFactory,
+    make_received,
     make_source,
 )
 
@@ -58,6 +60,13 @@ def _fresh_keyring():
     reset_keyring()
     yield
     reset_keyring()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_intake_caches():
+    """The phones' intake keeps what never changes for a device or a form version; a rolled
+    back test's primary keys come back in the next one, naming other rows."""
+    forget_cached()
 
 
 @dataclass
@@ -155,6 +164,18 @@ class StudyWorld:
         )
         return result.conflict.pk
 
+    @cached_property
+    def received(self) -> int:
+        """A submission the world's device sent that the worker refused, kept: its id."""
+        device, _token = self.device
+        return make_received(
+            device=device,
+            version=self.published_version,
+            body=b"<data>kept, not recorded</data>",
+            instance_id=uuid.uuid4(),
+            reason={"en": "The source no longer consents."},
+        ).pk
+
     def member(self, role):
         if role == ANONYMOUS or role is None:
             return None
@@ -190,6 +211,8 @@ class StudyWorld:
             available.setdefault("device_id", device.pk)
         if "conflict_id" in wanted:
             available.setdefault("conflict_id", self.conflict)
+        if "received_id" in wanted:
+            available.setdefault("received_id", self.received)
         if wanted & {"filename", "version_number"}:
             available.setdefault("filename", self.files)
             available.setdefault("version_number", 1)

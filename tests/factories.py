@@ -98,3 +98,35 @@ def make_source(*, study, by, form=None, identity=None, scopes=None, place=None,
         ),
         confirm_not_duplicate=True,
     )
+
+
+def make_received(*, device, version, body: bytes, instance_id, reason: dict | None = None):
+    """A submission the phones' intake stored for `device` (sealed, as the intake seals it),
+    refused by the worker with `reason` when one is given, else waiting."""
+    import hashlib
+
+    from django.utils import timezone
+
+    from fieldwork.openrosa.models import ReceivedSubmission, received_context
+    from fieldwork.sources.blobs import seal_blob
+
+    sealed = seal_blob(
+        data=body, context=received_context(study_id=device.study_id, instance_id=instance_id)
+    )
+    refused = ReceivedSubmission.State.REFUSED
+    return ReceivedSubmission.objects.create(
+        study_id=device.study_id,
+        instance_id=instance_id,
+        instrument_version=version,
+        device=device,
+        submitted_by=device.researcher,
+        state=refused if reason else ReceivedSubmission.State.PENDING,
+        payload_ciphertext=sealed.ciphertext,
+        payload_wrapped_key=sealed.wrapped_key,
+        payload_key_id=sealed.key_id,
+        payload_size=len(body),
+        payload_sha256=hashlib.sha256(body).hexdigest(),
+        received_at=timezone.now(),
+        reason=reason or {},
+        refused_at=timezone.now() if reason else None,
+    )

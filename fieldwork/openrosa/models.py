@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fieldwork.core.i18n import in_reader_language
+
 
 def token_digest(token: str) -> str:
     """Tokens are stored only as their SHA-256: a database copy gives no phone access."""
@@ -94,3 +96,83 @@ class StudyFormKey(models.Model):
     @property
     def is_current(self) -> bool:
         return self.retired_at is None
+
+
+class ReceivedSubmission(models.Model):
+    """A phone's submission accepted but not recorded yet: the body exactly as received,
+    sealed, waiting for a worker to record it as an interview (`fieldwork.openrosa.intake`).
+
+    The phone was answered 201 once this row was committed, as ODK Central answers once a
+    submission is stored: checking 250 answers and writing the interview, its version and
+    the audit event is the worker's job, so a burst of phones coming back into coverage is
+    answered at the speed of one INSERT. A recorded row is deleted in the transaction that
+    writes its interview version, which then holds the body. A row the worker could not
+    record (the source withdrew consent in between, say) stays, `refused`, with the reason:
+    the phone no longer has the form, so this is the only copy."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting to be recorded")
+        REFUSED = "refused", _("Could not be recorded")
+
+    # Every index starts with what the phone path looks for (study, instanceID) or what the
+    # worker looks for (pending rows in order): nothing more to update on each INSERT.
+    study = models.ForeignKey(
+        "studies.Study", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    instance_id = models.UUIDField()
+    # The version the submission names, as found when it was accepted (only drafts can be
+    # deleted, and a draft never takes submissions: no index is needed for PROTECT).
+    instrument_version = models.ForeignKey(
+        "instruments.InstrumentVersion", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="+", db_index=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    payload_ciphertext = models.BinaryField()
+    payload_wrapped_key = models.BinaryField()
+    payload_key_id = models.CharField(max_length=16)
+    payload_size = models.PositiveIntegerField()
+    payload_sha256 = models.CharField(max_length=64)
+    received_at = models.DateTimeField()
+    #: Why the worker could not record it, in every interface language it was written in.
+    reason = models.JSONField(default=dict, blank=True)
+    refused_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "instance_id"], name="received_unique_instance"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["pending", "refused"]), name="received_state_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["id"], condition=models.Q(state="pending"), name="received_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"received submission {self.instance_id}"
+
+    @property
+    def audit_label(self) -> str:
+        return str(self.instance_id)
+
+    @property
+    def reason_text(self) -> str:
+        """Why it was refused, in the reader's language when it was written in it."""
+        return in_reader_language(self.reason) if self.reason else ""
+
+    @property
+    def payload_context(self) -> bytes:
+        """What the sealed body is bound to: this study's instanceID while it waits."""
+        return received_context(study_id=self.study_id, instance_id=self.instance_id)
+
+
+def received_context(*, study_id: int, instance_id) -> bytes:
+    return f"received|{study_id}|{instance_id}".encode()

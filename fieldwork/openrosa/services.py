@@ -8,13 +8,14 @@ so a file sent twice is stored once."""
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
+from django.db import InterfaceError, OperationalError, transaction
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -22,6 +23,7 @@ from django.utils.translation import ngettext
 from fieldwork.accounts.permissions import Perm, can_edit_interview, has_perm
 from fieldwork.audit.services import audit_record
 from fieldwork.core.errors import ServiceError
+from fieldwork.core.i18n import in_each_language
 from fieldwork.instruments.answers import answer_at
 from fieldwork.instruments.models import Instrument, InstrumentVersion
 from fieldwork.instruments.selectors import version_form, version_source_question
@@ -40,15 +42,18 @@ from fieldwork.interviews.services import (
     submission_note,
 )
 from fieldwork.openrosa import odk_crypto
-from fieldwork.openrosa.models import Device, token_digest
+from fieldwork.openrosa.models import Device, ReceivedSubmission, token_digest
 from fieldwork.openrosa.submission import (
     ParsedSubmission,
     SubmissionError,
     parse_submission,
     referenced_files,
 )
+from fieldwork.sources.blobs import open_blob
 from fieldwork.sources.models import Source
 from fieldwork.sources.services import consent_require_participation
+
+logger = logging.getLogger(__name__)
 
 
 def max_submission_bytes() -> int:
@@ -133,12 +138,15 @@ def _instance_uuid(text: str) -> uuid.UUID:
         return uuid.uuid5(uuid.NAMESPACE_URL, f"fieldwork:instance:{text}")
 
 
+#: Versions that take submissions.
+USABLE_VERSIONS = (InstrumentVersion.Status.PUBLISHED, InstrumentVersion.Status.RETIRED)
+
+
 def _version_for(*, study, parsed: ParsedSubmission) -> tuple[InstrumentVersion, list[dict]]:
     """The questionnaire version a submission was made with, and a problem to keep beside
     it when that is a guess: a body without a version (clients before 2012), or one for a
     version this study never published (phones moved from another server), is checked
     against the published version rather than refused, so that nothing is lost."""
-    usable = (InstrumentVersion.Status.PUBLISHED, InstrumentVersion.Status.RETIRED)
     # The usual case, a phone sending the version it was given, in one query.
     exact = (
         InstrumentVersion.objects.defer("original_file", "xform_xml")
@@ -147,7 +155,7 @@ def _version_for(*, study, parsed: ParsedSubmission) -> tuple[InstrumentVersion,
             instrument__study=study,
             instrument__form_id=parsed.form_id,
             version=parsed.version,
-            status__in=usable,
+            status__in=USABLE_VERSIONS,
         )
         .first()
     )
@@ -208,6 +216,11 @@ def _source_for(*, study, version: InstrumentVersion, answers: dict) -> Source |
     path = version_source_question(version=version)
     if path is None:
         return None
+    return _named_source(study_id=study.pk, path=path, answers=answers)
+
+
+def _named_source(*, study_id: int, path: str, answers: dict) -> Source:
+    """The source the answer at `path` names (see `_source_for`); raises `_Refused`."""
     code = _lookup(answers, path)
     if not code:
         raise _Refused(
@@ -215,7 +228,7 @@ def _source_for(*, study, version: InstrumentVersion, answers: dict) -> Source |
             _("The answer to “%(question)s” is empty: say which source the interview is with.")
             % {"question": path},
         )
-    source = Source.objects.filter(study=study, code__iexact=code).first()
+    source = Source.objects.filter(study_id=study_id, code__iexact=code).first()
     if source is None:
         raise _Refused(
             400,
@@ -235,8 +248,11 @@ def _source_for(*, study, version: InstrumentVersion, answers: dict) -> Source |
 def _conducted_at(*, version: InstrumentVersion, answers: dict) -> dt.datetime | None:
     """When the interview began: the form's `start` metadata, if it has one."""
     path = version_form(version=version).start_question
-    if path is None:
-        return None
+    return None if path is None else _started_at(path, answers)
+
+
+def _started_at(path: str, answers: dict) -> dt.datetime | None:
+    """The `start` metadata's answer at `path`, as an aware datetime, if it reads as one."""
     try:
         value = parse_datetime(_lookup(answers, path))
     except ValueError:
@@ -247,12 +263,19 @@ def _conducted_at(*, version: InstrumentVersion, answers: dict) -> dt.datetime |
 
 
 def submission_receive(
-    *, study, by, xml: bytes, files: list[SubmissionFile], device: Device | None = None
+    *,
+    study,
+    by,
+    xml: bytes,
+    files: list[SubmissionFile],
+    device: Device | None = None,
+    received: "ReceivedSubmission | None" = None,
 ) -> SubmissionOutcome:
     """Receive one OpenRosa POST: the submission XML and some of its files. The caller has
-    checked that `by` may record interviews in `study`."""
+    checked that `by` may record interviews in `study`. `received`: the stored intake row
+    this body comes from, when a worker records it (`received_record_pending`)."""
     try:
-        return _receive(study=study, by=by, xml=xml, files=files, device=device)
+        return _receive(study=study, by=by, xml=xml, files=files, device=device, received=received)
     except _Refused as refused:
         return SubmissionOutcome(status=refused.status, message=refused.message)
     except SubmissionError as exc:
@@ -261,7 +284,7 @@ def submission_receive(
         return SubmissionOutcome(status=400, message=exc.as_text())
 
 
-def _receive(*, study, by, xml, files, device) -> SubmissionOutcome:
+def _receive(*, study, by, xml, files, device, received) -> SubmissionOutcome:
     # Not one transaction: the interview is stored (atomically) before its files, so a
     # failure on a file leaves a stored interview that the phone's retry completes.
     # Form and version first: they say how to read the rest.
@@ -286,6 +309,12 @@ def _receive(*, study, by, xml, files, device) -> SubmissionOutcome:
     repeats, binaries = _repeat_and_binary_paths(version)
     parsed = head.with_answers(repeats)
     instance_id = _instance_uuid(parsed.instance_id)
+    if received is None:
+        # The intake may hold this instanceID (a phone re-sending, the next part of a split
+        # POST) or the one it edits, not recorded yet: record them first, so that this body
+        # is answered as if the worker had already been.
+        deprecated = [_instance_uuid(parsed.deprecated_id)] if parsed.deprecated_id else []
+        received_record_waiting(study=study, instance_ids=[instance_id, *deprecated])
     if parsed.encrypted:
         expected = list(parsed.encrypted_files)
     else:
@@ -307,6 +336,7 @@ def _receive(*, study, by, xml, files, device) -> SubmissionOutcome:
         "expected_attachments": expected,
         "notes": notes,
     }
+    received_at = received.received_at if received is not None else None
 
     stored = InterviewVersion.objects.filter(study=study, instance_id=instance_id).first()
     if stored is not None and stored.payload_sha256 == hashlib.sha256(xml).hexdigest():
@@ -319,6 +349,7 @@ def _receive(*, study, by, xml, files, device) -> SubmissionOutcome:
             instrument_version=version,
             source=None,
             answers=parsed.answers,
+            received_at=received_at,
             **common,
         )
     elif parsed.deprecated_id:
@@ -345,6 +376,7 @@ def _receive(*, study, by, xml, files, device) -> SubmissionOutcome:
             strict=False,
             encrypted=parsed.encrypted,
             resend_checked=True,
+            received_at=received_at,
             **common,
         )
     if result is not None and result.outcome == "conflict":
@@ -403,6 +435,147 @@ def _edit(*, study, by, version, parsed, instance_id, common):
         strict=False,
         **common,
     )
+
+
+# --------------------------------------------------------------------------- intake
+
+
+def received_record_pending() -> int:
+    """Record what the phones' intake stored (`fieldwork.openrosa.intake`), oldest first,
+    one row per transaction, until none waits; returns how many rows were handled.
+
+    Each row is recorded as the synchronous path records a POST (`submission_receive`), with
+    the time it arrived: an interview, or a duplicate or conflict of one already stored (the
+    row then goes, its body kept by the version or the conflict). A row it refuses stays,
+    `refused`, with the reason (`_refuse`). Rows another worker holds are skipped, so any
+    number of workers run this at once; run twice, the second finds nothing."""
+    handled = 0
+    while True:
+        row_id = None
+        try:
+            with transaction.atomic():
+                row = (
+                    _pending()
+                    .select_for_update(skip_locked=True, of=("self",))
+                    .order_by("pk")
+                    .first()
+                )
+                if row is None:
+                    return handled
+                row_id = row.pk
+                _record(row)
+        except (OperationalError, InterfaceError):
+            raise  # the database is away or busy: the task retries, the row still waits
+        except Exception:
+            if row_id is None:
+                raise
+            # A fault of ours, not of the submission: kept apart with a reason, so that the
+            # queue goes on and a supervisor can record it again once it is mended.
+            logger.exception("received submission %s could not be recorded", row_id)
+            _refuse(
+                ReceivedSubmission.objects.select_related("study").get(pk=row_id),
+                reason=in_each_language(
+                    lambda: _("The server failed while recording it; its log says why.")
+                ),
+            )
+        handled += 1
+
+
+def received_record_waiting(*, study, instance_ids: list[uuid.UUID]) -> None:
+    """Record now the rows the intake holds under these instanceIDs, waiting for a worker
+    that is recording one of them (its row is then gone)."""
+    with transaction.atomic():
+        rows = (
+            _pending()
+            .select_for_update(of=("self",))
+            .filter(study=study, instance_id__in=instance_ids)
+            .order_by("pk")
+        )
+        for row in rows:
+            _record(row)
+
+
+def _pending():
+    return ReceivedSubmission.objects.select_related("study", "submitted_by", "device").filter(
+        state=ReceivedSubmission.State.PENDING
+    )
+
+
+def _record(row: ReceivedSubmission) -> None:
+    xml = open_blob(
+        ciphertext=row.payload_ciphertext,
+        wrapped_key=row.payload_wrapped_key,
+        key_id=row.payload_key_id,
+        context=row.payload_context,
+    )
+    language = row.submitted_by.language
+    # Any message is written as the phone would have read it: in its carrier's language.
+    with translation.override(language):
+        outcome = submission_receive(
+            study=row.study,
+            by=row.submitted_by,
+            xml=xml,
+            files=[],
+            device=row.device,
+            received=row,
+        )
+    if outcome.status in (201, 409):
+        row.delete()  # in the transaction that stored its version, or its conflict
+    else:
+        _refuse(row, reason={language: outcome.message})
+
+
+def _refuse(row: ReceivedSubmission, *, reason: dict[str, str]) -> None:
+    """Keep a received submission that could not be recorded, with why (the phone was told
+    it was received, and no longer has it): supervisors see it and can record it again."""
+    with transaction.atomic():
+        row.state = ReceivedSubmission.State.REFUSED
+        row.reason = reason
+        row.refused_at = timezone.now()
+        row.save(update_fields=["state", "reason", "refused_at"])
+        audit_record(
+            actor=None,
+            study=row.study,
+            action="submission.not_recorded",
+            target=row,
+            data={"reason": reason},
+        )
+
+
+@transaction.atomic
+def received_retry(*, received: ReceivedSubmission, by) -> ReceivedSubmission:
+    """Record a refused submission again (its source consents now, say): it waits among
+    the others and a worker is asked to come. Idempotent for a row already waiting."""
+    from fieldwork.openrosa.tasks import record_soon
+
+    row = ReceivedSubmission.objects.select_for_update().get(pk=received.pk)
+    if row.state == ReceivedSubmission.State.PENDING:
+        return row
+    row.state = ReceivedSubmission.State.PENDING
+    row.reason = {}
+    row.refused_at = None
+    row.save(update_fields=["state", "reason", "refused_at"])
+    audit_record(actor=by, study=row.study, action="submission.retried", target=row)
+    transaction.on_commit(record_soon, robust=True)
+    return row
+
+
+def received_open(*, received: ReceivedSubmission, by) -> bytes:
+    """A received body's bytes, for a supervisor. Audited: answers leave the server."""
+    content = open_blob(
+        ciphertext=received.payload_ciphertext,
+        wrapped_key=received.payload_wrapped_key,
+        key_id=received.payload_key_id,
+        context=received.payload_context,
+    )
+    audit_record(
+        actor=by,
+        study=received.study,
+        action="submission.opened",
+        target=received,
+        data={"sha256": received.payload_sha256},
+    )
+    return content
 
 
 #: The name under which a decrypted submission's clear XML is kept (sealed) beside its

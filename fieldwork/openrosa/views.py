@@ -28,6 +28,7 @@ from fieldwork.core.web import file_download
 from fieldwork.instruments.selectors import form_media_list
 from fieldwork.instruments.xlsform import xform_media_references
 from fieldwork.interviews.attachments import SubmissionFile
+from fieldwork.openrosa.intake import submission_accept
 from fieldwork.openrosa.models import Device, token_digest
 from fieldwork.openrosa.selectors import (
     form_media_get,
@@ -35,6 +36,7 @@ from fieldwork.openrosa.selectors import (
     published_forms,
 )
 from fieldwork.openrosa.services import (
+    SubmissionOutcome,
     device_seen,
     max_submission_bytes,
     submission_receive,
@@ -249,8 +251,44 @@ def form_media(
     )
 
 
+def _accept(request: HttpRequest, slug: str, token: str) -> HttpResponse | None:
+    """ODK Collect's usual POST (a device token, one XML part, nothing else) answered from
+    the intake's single INSERT (`intake.submission_accept`); None for anything else, which
+    the full path below answers and refuses with its usual messages."""
+    if request.headers.get("X-OpenRosa-Version") is None:
+        return None
+    try:
+        if int(request.META.get("CONTENT_LENGTH") or 0) > max_submission_bytes():
+            return None
+    except ValueError:
+        return None
+    if list(request.FILES) != ["xml_submission_file"]:
+        return None
+    (part, *others) = request.FILES.getlist("xml_submission_file")
+    if others:
+        return None
+    outcome = submission_accept(token=token, slug=slug, xml=part.read())
+    if outcome is None:
+        part.seek(0)  # the full path reads it again
+        return None
+    return _submission_answer(request, outcome)
+
+
+def _submission_answer(request: HttpRequest, outcome: SubmissionOutcome) -> HttpResponse:
+    nature = "submit_success" if outcome.status == 201 else "error"
+    response = _message(outcome.status, outcome.message, nature=nature)
+    if outcome.status == 201:
+        response["Location"] = request.build_absolute_uri()
+    response["X-OpenRosa-Accept-Content-Length"] = str(max_submission_bytes())
+    return response
+
+
 @_endpoint("GET", "HEAD", "POST")
 def submission(request: HttpRequest, slug: str, token: str | None = None) -> HttpResponse:
+    if token is not None and request.method == "POST":
+        accepted = _accept(request, slug, token)
+        if accepted is not None:
+            return accepted
     caller = _caller(request, slug, token)
     if isinstance(caller, HttpResponse):
         return caller
@@ -293,9 +331,4 @@ def submission(request: HttpRequest, slug: str, token: str | None = None) -> Htt
         files=files,
         device=caller.device,
     )
-    nature = "submit_success" if outcome.status == 201 else "error"
-    response = _message(outcome.status, outcome.message, nature=nature)
-    if outcome.status == 201:
-        response["Location"] = request.build_absolute_uri()
-    response["X-OpenRosa-Accept-Content-Length"] = str(max_submission_bytes())
-    return response
+    return _submission_answer(request, outcome)

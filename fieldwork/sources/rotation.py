@@ -38,6 +38,7 @@ def sealed_models() -> list[SealedColumns]:
     listed)."""
     from fieldwork.imports.models import ImportBatch
     from fieldwork.interviews.models import Attachment, InterviewVersion, SubmissionConflict
+    from fieldwork.openrosa.models import ReceivedSubmission
     from fieldwork.transcripts.models import Transcript, TranscriptRevision
 
     return [
@@ -66,6 +67,13 @@ def sealed_models() -> list[SealedColumns]:
             "payload_wrapped_key",
             "payload_key_id",
             lambda c: c.payload_context,
+            ("payload_ciphertext",),
+        ),
+        SealedColumns(
+            ReceivedSubmission,
+            "payload_wrapped_key",
+            "payload_key_id",
+            lambda r: r.payload_context,
             ("payload_ciphertext",),
         ),
         SealedColumns(

@@ -13,7 +13,7 @@ from django.test import Client
 from fieldwork.accounts.models import Role
 from fieldwork.instruments.services import instrument_upload, instrument_version_publish
 from fieldwork.instruments.xlsform import convert_xlsform
-from fieldwork.openrosa.services import device_create
+from fieldwork.openrosa.services import device_create, received_record_pending
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SHARED = Path(settings.BASE_DIR).parent / "shared" / "data"
@@ -75,12 +75,16 @@ class Phone:
         return self.client.head(self.url(tail), headers=OR_HEADERS)
 
     def send(self, xml: bytes, *files: tuple[str, bytes], url: str | None = None, **extra):
+        """POST as Collect does, then record what the intake stored, as a worker does moments
+        later (the test's transaction never commits, so no task is queued)."""
         data = {"xml_submission_file": SimpleUploadedFile("submission.xml", xml, "text/xml")}
         for name, content in files:
             data[name] = SimpleUploadedFile(name, content, "application/octet-stream")
-        return self.client.post(
+        response = self.client.post(
             url or self.url("submission"), data=data, headers={**OR_HEADERS, **extra}
         )
+        received_record_pending()
+        return response
 
 
 @pytest.fixture

@@ -1,0 +1,334 @@
+"""The phones' intake: ODK Collect's usual POST is answered once its body is stored, and a
+worker records it as an interview moments later, as the full path would have. Whatever the
+intake accepts, the full path would have accepted; whatever it cannot decide, the full path
+answers, with its usual messages."""
+
+import datetime as dt
+import io
+import time
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from lxml import etree
+
+from fieldwork.accounts.models import Membership, Role
+from fieldwork.accounts.permissions import PERM_ROLES, Perm
+from fieldwork.accounts.services import member_change_role, member_remove
+from fieldwork.audit.models import AuditEvent
+from fieldwork.interviews.models import Interview, InterviewVersion, SubmissionConflict
+from fieldwork.interviews.selectors import version_content, version_payload
+from fieldwork.openrosa.models import ReceivedSubmission
+from fieldwork.openrosa.services import (
+    device_revoke,
+    received_record_pending,
+    received_retry,
+)
+from fieldwork.sources.models import ConsentScope
+from fieldwork.sources.services import ConsentGrant, consent_grant, consent_withdraw
+from tests.openrosa.conftest import OR_HEADERS, publish
+from tests.sources.test_keys import key_files  # noqa: F401  (fixture)
+
+RESPONSE = "{http://openrosa.org/http/response}"
+PENDING = ReceivedSubmission.State.PENDING
+REFUSED = ReceivedSubmission.State.REFUSED
+
+
+def visit(code: str, instance: uuid.UUID | None = None, *, armed_group: str = "dna") -> bytes:
+    """A `source_visit` submission, as Collect finalizes it."""
+    instance = instance or uuid.uuid4()
+    return (
+        '<data id="source_visit" version="1">'
+        "<start>2026-11-20T09:30:00.000+00:00</start>"
+        f"<source_code>{code}</source_code><armed_group>{armed_group}</armed_group>"
+        f"<recording/><meta><instanceID>uuid:{instance}</instanceID></meta></data>"
+    ).encode()
+
+
+def post(phone, xml: bytes, *files: tuple[str, bytes]):
+    """A POST as Collect sends it, and nothing after: no worker has come yet."""
+    data = {"xml_submission_file": SimpleUploadedFile("submission.xml", xml, "text/xml")}
+    for name, content in files:
+        data[name] = SimpleUploadedFile(name, content, "application/octet-stream")
+    return phone.client.post(phone.url("submission"), data=data, headers=OR_HEADERS)
+
+
+def message(response) -> str:
+    return etree.fromstring(response.content).findtext(f"{RESPONSE}message")
+
+
+@pytest.fixture
+def visit_form(study_world):
+    return publish(study_world, "fieldwork/source_visit.md")
+
+
+def _withdraw(world):
+    consent_withdraw(
+        source=world.source,
+        by=world.member(Role.FIELD_RESEARCHER),
+        scopes=frozenset({ConsentScope.PARTICIPATE}),
+        reason="Asked to stop.",
+        withdrawn_on=dt.date(2026, 11, 21),
+    )
+
+
+# --- Answered once stored, recorded by the worker --------------------------------------------
+
+
+def test_a_phone_is_answered_once_the_body_is_stored_sealed_then_the_worker_records_it(
+    study_world, phone, visit_form
+):
+    xml = visit(study_world.source.code)
+    response = post(phone, xml)
+
+    assert response.status_code == 201
+    assert message(response) == "Interview received."
+    assert response["X-OpenRosa-Version"] == "1.0"
+    waiting = ReceivedSubmission.objects.get()
+    assert waiting.state == PENDING
+    assert waiting.payload_size == len(xml)
+    assert xml not in bytes(waiting.payload_ciphertext)  # sealed at rest, like a version
+    assert waiting.device == phone.device
+    assert Interview.objects.count() == 0
+
+    assert received_record_pending() == 1
+
+    interview = Interview.objects.get()
+    version = interview.current_version
+    assert ReceivedSubmission.objects.count() == 0
+    assert interview.source == study_world.source
+    assert interview.researcher == study_world.member(Role.FIELD_RESEARCHER)
+    assert version.via_device == phone.device
+    assert version.received_at == waiting.received_at  # when the phone sent it, not later
+    assert version_payload(version) == xml
+    assert version_content(version)[0]["armed_group"] == "dna"
+    assert AuditEvent.objects.filter(action="interview.received").count() == 1
+    assert received_record_pending() == 0  # run again: nothing left to do
+
+
+def test_the_phone_s_last_call_is_noted(study_world, phone, visit_form):
+    post(phone, visit(study_world.source.code))
+    phone.device.refresh_from_db()
+    assert phone.device.last_seen_at is not None
+
+
+def test_a_resend_while_the_first_still_waits_is_answered_as_a_duplicate(
+    study_world, phone, visit_form
+):
+    xml = visit(study_world.source.code)
+    post(phone, xml)
+    again = post(phone, xml)
+    assert again.status_code == 201
+    assert message(again) == "This submission was already received."
+    assert Interview.objects.count() == 1  # the resend had the waiting one recorded first
+    assert ReceivedSubmission.objects.count() == 0
+
+
+def test_another_body_under_a_waiting_instance_id_is_409_and_kept(study_world, phone, visit_form):
+    instance = uuid.uuid4()
+    post(phone, visit(study_world.source.code, instance))
+    other = post(phone, visit(study_world.source.code, instance, armed_group="jnim"))
+    assert other.status_code == 409
+    conflict = SubmissionConflict.objects.get()
+    assert conflict.interview == Interview.objects.get()
+    assert version_content(conflict.interview.current_version)[0]["armed_group"] == "dna"
+
+
+def test_an_edit_of_a_waiting_submission_becomes_its_second_version(study_world, phone, visit_form):
+    first = uuid.uuid4()
+    post(phone, visit(study_world.source.code, first))
+    edit = visit(study_world.source.code, armed_group="jnim").replace(
+        b"</instanceID>", f"</instanceID><deprecatedID>uuid:{first}</deprecatedID>".encode()
+    )
+    response = post(phone, edit)
+    assert response.status_code == 201, message(response)
+    interview = Interview.objects.get()
+    assert interview.versions.count() == 2
+    assert version_content(interview.current_version)[0]["armed_group"] == "jnim"
+
+
+def test_a_submission_with_its_files_is_recorded_at_once(study_world, phone, visit_form):
+    xml = visit(study_world.source.code).replace(
+        b"<recording/>", b"<recording>voice.m4a</recording>"
+    )
+    response = post(phone, xml, ("voice.m4a", b"\x00\x00\x00\x18ftypM4A "))
+    assert response.status_code == 201
+    assert ReceivedSubmission.objects.count() == 0
+    assert Interview.objects.get().current_version.attachments.count() == 1
+
+
+def test_a_submission_naming_a_file_not_sent_yet_is_recorded_at_once(
+    study_world, phone, visit_form
+):
+    xml = visit(study_world.source.code).replace(
+        b"<recording/>", b"<recording>voice.m4a</recording>"
+    )
+    response = post(phone, xml)
+    assert response.status_code == 201
+    assert "1 file is still expected." in message(response)
+    assert ReceivedSubmission.objects.count() == 0
+    assert Interview.objects.count() == 1
+
+
+# --- What the intake refuses, the full path refuses with its own words ------------------------
+
+
+def test_a_source_without_consent_is_refused_before_anything_is_stored(
+    study_world, phone, visit_form
+):
+    _withdraw(study_world)
+    response = post(phone, visit(study_world.source.code))
+    assert response.status_code == 400
+    assert "consent" in message(response).lower()
+    assert ReceivedSubmission.objects.count() == Interview.objects.count() == 0
+
+
+def test_an_interview_dated_in_the_future_is_refused_before_anything_is_stored(
+    study_world, phone, visit_form
+):
+    future = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%S")
+    xml = visit(study_world.source.code).replace(
+        b"2026-11-20T09:30:00.000+00:00", f"{future}.000+00:00".encode()
+    )
+    response = post(phone, xml)
+    assert response.status_code == 400
+    assert "future" in message(response)
+    assert ReceivedSubmission.objects.count() == 0
+
+
+def test_a_token_revoked_after_it_was_used_stops_at_once(study_world, phone, visit_form):
+    assert post(phone, visit(study_world.source.code)).status_code == 201
+    device_revoke(device=phone.device, by=study_world.member(Role.STUDY_ADMIN))
+    response = post(phone, visit(study_world.source.code))
+    assert response.status_code == 403
+    assert "revoked" in message(response)
+    assert ReceivedSubmission.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r != Role.FIELD_RESEARCHER], ids=str)
+def test_the_carrier_s_role_decides_as_it_does_everywhere(study_world, phone, visit_form, role):
+    assert post(phone, visit(study_world.source.code)).status_code == 201
+    membership = Membership.objects.get(
+        study=study_world.study, user=study_world.member(Role.FIELD_RESEARCHER)
+    )
+    member_change_role(membership=membership, by=study_world.member(Role.STUDY_ADMIN), role=role)
+    response = post(phone, visit(study_world.source.code))
+    may_record = role in PERM_ROLES[Perm.INTERVIEW_RECORD]
+    assert (response.status_code == 201) == may_record, message(response)
+    assert ReceivedSubmission.objects.count() == (2 if may_record else 1)
+
+
+def test_a_carrier_no_longer_a_member_reaches_no_study(study_world, phone, visit_form):
+    assert post(phone, visit(study_world.source.code)).status_code == 201
+    member_remove(
+        membership=Membership.objects.get(
+            study=study_world.study, user=study_world.member(Role.FIELD_RESEARCHER)
+        ),
+        by=study_world.member(Role.STUDY_ADMIN),
+    )
+    assert post(phone, visit(study_world.source.code)).status_code == 404
+
+
+def test_a_carrier_whose_account_is_closed_can_send_no_more(study_world, phone, visit_form):
+    assert post(phone, visit(study_world.source.code)).status_code == 201
+    carrier = study_world.member(Role.FIELD_RESEARCHER)
+    carrier.is_active = False
+    carrier.save(update_fields=["is_active"])
+    assert post(phone, visit(study_world.source.code)).status_code == 404
+
+
+# --- Refused after the phone was answered: kept, shown, recorded again ------------------------
+
+
+def test_consent_withdrawn_before_the_worker_came_keeps_the_submission_refused(
+    study_world, phone, visit_form
+):
+    post(phone, visit(study_world.source.code))
+    _withdraw(study_world)
+
+    assert received_record_pending() == 1
+
+    kept = ReceivedSubmission.objects.get()
+    assert kept.state == REFUSED
+    assert "consent" in " ".join(kept.reason.values()).lower()
+    assert Interview.objects.count() == 0
+    assert AuditEvent.objects.filter(action="submission.not_recorded").count() == 1
+    assert received_record_pending() == 0  # a refused one is not tried again by itself
+
+    consent_grant(
+        source=study_world.source,
+        by=study_world.member(Role.FIELD_RESEARCHER),
+        grant=ConsentGrant(
+            form=study_world.consent_form,
+            scopes=frozenset({ConsentScope.PARTICIPATE}),
+            method="oral_witnessed",
+            obtained_on=dt.date(2026, 11, 25),
+        ),
+    )
+    received_retry(received=kept, by=study_world.member(Role.SUPERVISOR))
+    received_record_pending()
+    assert Interview.objects.get().source == study_world.source
+    assert ReceivedSubmission.objects.count() == 0
+
+
+def test_a_body_that_cannot_be_opened_is_set_aside_and_the_queue_goes_on(
+    study_world, phone, visit_form
+):
+    post(phone, visit(study_world.source.code))
+    post(phone, visit(study_world.source.code))
+    broken = ReceivedSubmission.objects.order_by("pk").first()
+    # A tampered row: its key no longer opens its body.
+    ReceivedSubmission.objects.filter(pk=broken.pk).update(payload_wrapped_key=b"\x00" * 60)
+
+    assert received_record_pending() == 2
+
+    broken.refresh_from_db()
+    assert broken.state == REFUSED
+    assert "log" in broken.reason["en"]
+    assert Interview.objects.count() == 1
+
+
+def test_a_submission_waiting_through_a_key_rotation_is_recorded_readable(
+    key_files,  # noqa: F811
+    study_world,
+    phone,
+    visit_form,
+):
+    from django.core.management import call_command
+
+    from fieldwork.sources import crypto
+    from fieldwork.sources.keys import keyring, reset_keyring
+
+    xml = visit(study_world.source.code)
+    post(phone, xml)
+    old_id = ReceivedSubmission.objects.get().payload_key_id
+
+    call_command("rotate_master_key", stdout=io.StringIO())
+    reset_keyring()
+
+    assert ReceivedSubmission.objects.get().payload_key_id == crypto.key_id(keyring().current)
+    assert ReceivedSubmission.objects.get().payload_key_id != old_id
+    assert received_record_pending() == 1
+    assert version_payload(Interview.objects.get().current_version) == xml
+
+
+# --- The worker, for real: a committed POST queues it ------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_submission_is_recorded_by_the_worker_without_anyone_asking(
+    study_world, phone, visit_form
+):
+    """Embedded, the task runs in-process as the POST commits; with REDIS_URL set (CI's
+    second run) a Celery worker process records it."""
+    response = post(phone, visit(study_world.source.code))
+    assert response.status_code == 201
+    deadline = time.monotonic() + 60
+    while not Interview.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+        connection.close()  # read what the worker committed, not a snapshot
+    assert Interview.objects.get().source == study_world.source
+    assert ReceivedSubmission.objects.count() == 0
+    assert InterviewVersion.objects.get().via_device == phone.device
+
