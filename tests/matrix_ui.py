@@ -128,6 +128,11 @@ UI_MATRIX = [
     ("devices:device-list", "get", SOURCE_USERS),
     ("devices:device-list", "post", SOURCE_USERS),
     ("devices:device-revoke", "post", SOURCE_USERS),
+    # what phones sent that the worker refused (`StudyWorld.received`, sent by the field
+    # researcher's phone): she sees it; reviewers also download its body and record it again
+    ("devices:received-list", "get", SOURCE_USERS),
+    ("devices:received-body", "get", STAFF),
+    ("devices:received-retry", "post", STAFF),
     # encrypted forms: the study's keys and decrypting are for study admins only
     ("formkeys:key-list", "get", {ADMIN}),
     ("formkeys:key-generate", "post", {ADMIN}),
@@ -151,6 +156,7 @@ POST_ONLY = frozenset(
         "interviews:interview-submit",
         "imports:import-confirm",
         "devices:device-revoke",
+        "devices:received-retry",
         "formkeys:key-generate",
         "formkeys:key-upload",
         "formkeys:submissions-decrypt",

@@ -47,6 +47,7 @@ from fieldwork.interviews.services import (
     interview_review,
     interview_submit,
 )
+from fieldwork.openrosa.selectors import received_counts
 from fieldwork.studies.selectors import place_choices
 from fieldwork.webforms.selectors import CORRECTABLE_FORMATS, is_encrypted
 
@@ -98,6 +99,11 @@ def interview_list_view(request, slug):
         query=query.urlencode(),
         other_filters=other_filters.urlencode(),
         waiting_default=waiting_default,
+        received=(
+            received_counts(study=study, user=request.user)
+            if has_perm(request.user, study, Perm.INTERVIEW_RECORD)
+            else None
+        ),
     )
     return render_page(request, "interviews/list.html", ctx, partial="rows")
 

@@ -1,11 +1,14 @@
-"""Pages for phones: the study's devices, a new device's QR code (shown once), revoking.
+"""Pages for phones: the study's devices, a new device's QR code (shown once), revoking, and
+what phones sent that is not an interview yet.
 
 A field researcher makes a token for her own phone; supervisors and study admins for
-anyone's, and revoke any."""
+anyone's, and revoke any. A submission the worker could not record is listed to its sender
+and to reviewers; reviewers download its body and have it recorded again."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,11 +16,24 @@ from django.views.decorators.http import require_POST
 
 from fieldwork.accounts.models import Membership
 from fieldwork.accounts.permissions import PERM_ROLES, Perm, has_perm, study_for
-from fieldwork.core.web import add_service_error, render_page, study_context
+from fieldwork.core.web import add_service_error, file_download, render_page, study_context
 from fieldwork.openrosa.forms import DeviceForm
+from fieldwork.openrosa.models import ReceivedSubmission
 from fieldwork.openrosa.qr import collect_payload, collect_settings, qr_svg
-from fieldwork.openrosa.selectors import device_list, published_forms
-from fieldwork.openrosa.services import device_create, device_revoke
+from fieldwork.openrosa.selectors import (
+    device_list,
+    published_forms,
+    received_counts,
+    received_list,
+)
+from fieldwork.openrosa.services import (
+    device_create,
+    device_revoke,
+    received_open,
+    received_retry,
+)
+
+PAGE_SIZE = 50
 
 
 def _researchers(study, user) -> list:
@@ -61,6 +77,7 @@ def device_list_view(request, slug):
         created=created,
         forms=published_forms(study=study),
         can_manage=has_perm(request.user, study, Perm.DEVICE_MANAGE),
+        received=received_counts(study=study, user=request.user),
     )
     response = render_page(request, "openrosa/devices.html", context)
     if created:
@@ -80,3 +97,46 @@ def device_revoke_view(request, slug, device_id):
         request, _("“%(label)s” can no longer fetch forms or send interviews.") % {"label": device}
     )
     return redirect("devices:device-list", slug=study.slug)
+
+
+@login_required
+def received_list_view(request, slug):
+    study = study_for(request.user, slug, need=Perm.INTERVIEW_RECORD)
+    rows = received_list(study=study, user=request.user)
+    context = study_context(
+        request,
+        study,
+        page=Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+        counts=received_counts(study=study, user=request.user),
+        can_review=has_perm(request.user, study, Perm.INTERVIEW_REVIEW),
+    )
+    return render_page(request, "openrosa/received.html", context, partial="rows")
+
+
+@login_required
+@require_POST
+def received_retry_view(request, slug, received_id):
+    study = study_for(request.user, slug, need=Perm.INTERVIEW_REVIEW)
+    row = get_object_or_404(received_list(study=study, user=request.user), pk=received_id)
+    received_retry(received=row, by=request.user)
+    messages.success(
+        request,
+        _("Submission %(id)s waits to be recorded again: this page shows it until it is.")
+        % {"id": row.instance_id},
+    )
+    return redirect("devices:received-list", slug=study.slug)
+
+
+@login_required
+def received_body_view(request, slug, received_id):
+    """The body exactly as the phone sent it; each download is audited (it holds the
+    answers, identifiers included)."""
+    study = study_for(request.user, slug, need=Perm.INTERVIEW_REVIEW)
+    row = get_object_or_404(
+        ReceivedSubmission.objects.select_related("study").filter(study=study), pk=received_id
+    )
+    return file_download(
+        received_open(received=row, by=request.user),
+        filename=f"received-{row.instance_id}.xml",
+        content_type="application/xml",
+    )

@@ -11,9 +11,10 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client as DjangoClient
 from lxml import etree
 
-from fieldwork.accounts.models import Membership, Role
+from fieldwork.accounts.models import Membership, Role, User
 from fieldwork.accounts.permissions import PERM_ROLES, Perm
 from fieldwork.accounts.services import member_change_role, member_remove
 from fieldwork.audit.models import AuditEvent
@@ -332,3 +333,108 @@ def test_a_committed_submission_is_recorded_by_the_worker_without_anyone_asking(
     assert ReceivedSubmission.objects.count() == 0
     assert InterviewVersion.objects.get().via_device == phone.device
 
+
+# --- What people see of it -------------------------------------------------------------------
+
+
+def _refused(world, phone) -> ReceivedSubmission:
+    """A submission the worker refused: its source withdrew consent after the phone sent."""
+    post(phone, visit(world.source.code))
+    _withdraw(world)
+    received_record_pending()
+    return ReceivedSubmission.objects.get(state=REFUSED)
+
+
+def _signed_in(world, role) -> DjangoClient:
+    client = DjangoClient()
+    client.force_login(world.member(role))
+    return client
+
+
+def test_the_interview_list_says_what_waits_and_what_was_refused(study_world, phone, visit_form):
+    _refused(study_world, phone)
+    consent_grant(
+        source=study_world.source,
+        by=study_world.member(Role.FIELD_RESEARCHER),
+        grant=ConsentGrant(
+            form=study_world.consent_form,
+            scopes=frozenset({ConsentScope.PARTICIPATE}),
+            method="oral_witnessed",
+            obtained_on=dt.date(2026, 11, 25),
+        ),
+    )
+    post(phone, visit(study_world.source.code))  # waits for a worker
+    url = f"/studies/{study_world.study.slug}/interviews/"
+
+    page = _signed_in(study_world, Role.FIELD_RESEARCHER).get(url).content.decode()
+    assert "1 submission from a phone could not be recorded as an interview." in page
+    assert "1 submission from a phone is being recorded" in page
+    assert f"/studies/{study_world.study.slug}/devices/received/" in page
+
+    coder_page = _signed_in(study_world, Role.CODER).get(url).content.decode()
+    assert "could not be recorded" not in coder_page  # coders see interviews, not phones
+
+
+def test_a_field_researcher_sees_why_her_submission_was_refused_and_no_one_else_s(
+    study_world, phone, visit_form
+):
+    row = _refused(study_world, phone)
+    url = f"/studies/{study_world.study.slug}/devices/received/"
+    page = _signed_in(study_world, Role.FIELD_RESEARCHER).get(url).content.decode()
+    assert str(row.instance_id)[:8] in page
+    assert row.reason_text in page and "consent" in row.reason_text.lower()
+    assert "Record again" not in page  # a reviewer's decision
+    assert f"received/{row.pk}/body/" not in page
+
+    other = User.objects.create_user(username="second-researcher", password="x")
+    Membership.objects.create(study=study_world.study, user=other, role=Role.FIELD_RESEARCHER)
+    client = DjangoClient()
+    client.force_login(other)
+    assert str(row.instance_id)[:8] not in client.get(url).content.decode()
+
+
+def test_a_supervisor_downloads_the_body_and_has_it_recorded_once_consent_is_back(
+    study_world, phone, visit_form
+):
+    row = _refused(study_world, phone)
+    supervisor = _signed_in(study_world, Role.SUPERVISOR)
+    base = f"/studies/{study_world.study.slug}/devices/received/{row.pk}"
+
+    body = supervisor.get(f"{base}/body/")
+    assert body.status_code == 200
+    assert body.content == visit(study_world.source.code, row.instance_id)
+    assert body["Cache-Control"] == "no-store"
+    assert AuditEvent.objects.filter(action="submission.opened").count() == 1
+
+    consent_grant(
+        source=study_world.source,
+        by=study_world.member(Role.FIELD_RESEARCHER),
+        grant=ConsentGrant(
+            form=study_world.consent_form,
+            scopes=frozenset({ConsentScope.PARTICIPATE}),
+            method="oral_witnessed",
+            obtained_on=dt.date(2026, 11, 25),
+        ),
+    )
+    answer = supervisor.post(f"{base}/retry/", follow=True)
+    assert answer.status_code == 200
+    assert "waits to be recorded again" in answer.content.decode()
+    assert ReceivedSubmission.objects.get().state == PENDING
+    assert AuditEvent.objects.filter(action="submission.retried").count() == 1
+
+    received_record_pending()
+    assert Interview.objects.get().client_uuid == row.instance_id
+    page = supervisor.get(f"/studies/{study_world.study.slug}/devices/received/")
+    assert "Every submission phones sent is recorded as an interview." in page.content.decode()
+
+
+def test_the_reason_reads_in_the_reader_s_language(study_world, phone, visit_form):
+    carrier = study_world.member(Role.FIELD_RESEARCHER)
+    carrier.language = "fr"
+    carrier.save(update_fields=["language"])
+    row = _refused(study_world, phone)
+    assert set(row.reason) == {"fr"}  # as the phone would have read it
+    page = _signed_in(study_world, Role.SUPERVISOR).get(
+        f"/studies/{study_world.study.slug}/devices/received/"
+    )
+    assert row.reason["fr"] in page.content.decode()
