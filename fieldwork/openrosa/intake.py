@@ -243,14 +243,28 @@ def submission_accept(*, token: str, slug: str, xml: bytes) -> SubmissionOutcome
         phone.study_id,
         _db(InterviewVersion, "instance_id", instance_id),
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(_accept_statement(), values)
-        stored = cursor.fetchone()
+    stored = _insert(_accept_statement(), values)
     if stored is None:
         return None  # revoked, no longer a recorder, retired form, or a known instanceID
     _device_seen(phone.device_id)
     transaction.on_commit(record_soon, robust=True)
     return SubmissionOutcome(status=201, message=_("Interview received."))
+
+
+def _insert(statement: str, values: list):
+    """Run the accepting statement; on PostgreSQL as a prepared statement with its values
+    bound on the server (one plan kept per connection, the body sent as binary), which
+    Django's client-side binding does not do."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(statement, values)
+            return cursor.fetchone()
+    import psycopg
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(statement, values, prepare=True)
+        return cursor.fetchone()
 
 
 def _device_seen(device_id: int) -> None:
