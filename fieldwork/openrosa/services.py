@@ -11,6 +11,7 @@ import hashlib
 import logging
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -440,9 +441,10 @@ def _edit(*, study, by, version, parsed, instance_id, common):
 # --------------------------------------------------------------------------- intake
 
 
-def received_record_pending() -> int:
+def received_record_pending(*, pause: Callable[[], bool] | None = None) -> int:
     """Record what the phones' intake stored (`fieldwork.openrosa.intake`), oldest first,
-    one row per transaction, until none waits; returns how many rows were handled.
+    one row per transaction, until none waits or `pause()` says to stop for now; returns
+    how many rows were handled.
 
     Each row is recorded as the synchronous path records a POST (`submission_receive`), with
     the time it arrived: an interview, or a duplicate or conflict of one already stored (the
@@ -450,7 +452,7 @@ def received_record_pending() -> int:
     `refused`, with the reason (`_refuse`). Rows another worker holds are skipped, so any
     number of workers run this at once; run twice, the second finds nothing."""
     handled = 0
-    while True:
+    while pause is None or not pause():
         row_id = None
         try:
             with transaction.atomic():
@@ -479,6 +481,7 @@ def received_record_pending() -> int:
                 ),
             )
         handled += 1
+    return handled
 
 
 def received_record_waiting(*, study, instance_ids: list[uuid.UUID]) -> None:

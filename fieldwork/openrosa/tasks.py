@@ -6,16 +6,27 @@ arrived until `LINGER_S` after it started. A web process that saw a task queued 
 half of that ago queues nothing and does not even ask Redis: that task will start later than
 it saw it, and look after this process's new row was stored. So a burst of phones costs a
 round trip to Redis per process twice a second, not one per submission, and nothing waits
-for a task that is not coming."""
+for a task that is not coming.
+
+Phones first: while they send faster than `BUSY_RATE` a second, a started task waits rather
+than records (`Pacer`), so that a burst of phones is answered at the speed of the intake's
+INSERT, not slowed by the recording's queries, which PostgreSQL runs at the web's priority
+whatever the worker's `nice`. No submission waits so more than `MAX_DEFER_S`: past that,
+the oldest is recorded even during a burst."""
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
+from django.db.models import Max
+from django.utils import timezone
 
+from fieldwork.openrosa.models import ReceivedSubmission
 from fieldwork.openrosa.services import received_record_pending
 
 #: Set while a recording task is queued and has not started.
@@ -26,6 +37,11 @@ RECORDER_QUEUED_TTL = 60
 #: A started task looks for new rows until this long after it started (every POLL_S).
 LINGER_S = 1.0
 POLL_S = 0.2
+#: Phones sending more submissions a second than this are a burst: recording waits
+#: (ODK Central's own soak test sends 50 a second).
+BUSY_RATE = 50.0
+#: The longest a submission waits to be recorded because of a burst, in seconds.
+MAX_DEFER_S = 120.0
 
 #: When this process last knew a task to be queued and not started (time.monotonic()).
 _queued_seen_at = float("-inf")
@@ -41,13 +57,49 @@ _queued_seen_at = float("-inf")
 def received_record_task() -> int:
     # Cleared before looking, so a submission stored from now on queues the next task.
     cache.delete(RECORDER_QUEUED)
+    if settings.CELERY_TASK_ALWAYS_EAGER:  # in-process: the caller records its own row
+        return received_record_pending()
     started = time.monotonic()
-    handled = received_record_pending()
-    if not settings.CELERY_TASK_ALWAYS_EAGER:  # in-process, the caller records its own row
-        while time.monotonic() - started < LINGER_S:
-            time.sleep(POLL_S)
-            handled += received_record_pending()
-    return handled
+    pacer = Pacer()
+    handled = 0
+    while True:
+        if not pacer.phones_first():
+            handled += received_record_pending(pause=pacer.phones_first)
+        if time.monotonic() - started >= LINGER_S and not pacer.deferring:
+            return handled
+        time.sleep(POLL_S)
+
+
+@dataclass
+class Pacer:
+    """Whether recording should wait for phones: they sent more than `BUSY_RATE` a second
+    since the last look (the intake's newest row id, read from its primary key), and the
+    oldest submission waiting has not waited `MAX_DEFER_S`. Looks at most every `POLL_S`."""
+
+    clock: Callable[[], float] = time.monotonic
+    top: int | None = None
+    looked_at: float = float("-inf")
+    deferring: bool = False
+
+    def phones_first(self) -> bool:
+        now = self.clock()
+        if now - self.looked_at < POLL_S:
+            return self.deferring
+        top = ReceivedSubmission.objects.aggregate(top=Max("pk"))["top"] or 0
+        rate = (top - self.top) / (now - self.looked_at) if self.top is not None else 0.0
+        self.top, self.looked_at = top, now
+        self.deferring = rate > BUSY_RATE and not self._oldest_waited_too_long()
+        return self.deferring
+
+    @staticmethod
+    def _oldest_waited_too_long() -> bool:
+        oldest = (
+            ReceivedSubmission.objects.filter(state=ReceivedSubmission.State.PENDING)
+            .order_by("pk")
+            .values_list("received_at", flat=True)
+            .first()
+        )
+        return oldest is not None and (timezone.now() - oldest).total_seconds() > MAX_DEFER_S
 
 
 def record_soon() -> None:

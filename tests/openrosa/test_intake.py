@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client as DjangoClient
+from django.utils import timezone
 from lxml import etree
 
 from fieldwork.accounts.models import Membership, Role, User
@@ -26,8 +27,10 @@ from fieldwork.openrosa.services import (
     received_record_pending,
     received_retry,
 )
+from fieldwork.openrosa.tasks import BUSY_RATE, MAX_DEFER_S, Pacer
 from fieldwork.sources.models import ConsentScope
 from fieldwork.sources.services import ConsentGrant, consent_grant, consent_withdraw
+from tests.factories import make_received
 from tests.openrosa.conftest import OR_HEADERS, publish
 from tests.sources.test_keys import key_files  # noqa: F401  (fixture)
 
@@ -438,3 +441,45 @@ def test_the_reason_reads_in_the_reader_s_language(study_world, phone, visit_for
         f"/studies/{study_world.study.slug}/devices/received/"
     )
     assert row.reason["fr"] in page.content.decode()
+
+
+# --- Phones first: recording waits while a burst lasts ---------------------------------------
+
+
+def test_recording_waits_while_phones_send_fast_but_never_past_the_longest_wait(
+    study_world, visit_form
+):
+    device, _token = study_world.device
+    now = [0.0]
+    pacer = Pacer(clock=lambda: now[0])
+
+    def arrive(count: int) -> None:
+        for _ in range(count):
+            make_received(
+                device=device, version=visit_form, body=b"<data/>", instance_id=uuid.uuid4()
+            )
+
+    assert not pacer.phones_first()  # a first look has nothing to compare with
+    arrive(int(BUSY_RATE) + 10)
+    now[0] = 1.0
+    assert pacer.phones_first()  # 60 a second: the phones come first
+    now[0] = 1.1
+    arrive(5)
+    assert pacer.phones_first()  # looked less than POLL_S ago: the same answer
+    now[0] = 2.1
+    assert not pacer.phones_first()  # 5 in the last second: record
+
+    arrive(int(BUSY_RATE) * 2)
+    ReceivedSubmission.objects.filter(pk=ReceivedSubmission.objects.order_by("pk")[0].pk).update(
+        received_at=timezone.now() - dt.timedelta(seconds=MAX_DEFER_S + 1)
+    )
+    now[0] = 3.1
+    assert not pacer.phones_first()  # the oldest has waited long enough: record anyway
+
+
+def test_a_paused_recording_stops_before_the_next_row(study_world, phone, visit_form):
+    post(phone, visit(study_world.source.code))
+    post(phone, visit(study_world.source.code))
+    answers = iter([False, True])
+    assert received_record_pending(pause=lambda: next(answers)) == 1
+    assert ReceivedSubmission.objects.count() == Interview.objects.count() == 1
