@@ -504,13 +504,17 @@ def _pending():
     )
 
 
-def _record(row: ReceivedSubmission) -> None:
-    xml = open_blob(
+def _received_body(row: ReceivedSubmission) -> bytes:
+    return open_blob(
         ciphertext=row.payload_ciphertext,
         wrapped_key=row.payload_wrapped_key,
         key_id=row.payload_key_id,
         context=row.payload_context,
     )
+
+
+def _record(row: ReceivedSubmission) -> None:
+    xml = _received_body(row)
     language = row.submitted_by.language
     # Any message is written as the phone would have read it: in its carrier's language.
     with translation.override(language):
@@ -565,12 +569,7 @@ def received_retry(*, received: ReceivedSubmission, by) -> ReceivedSubmission:
 
 def received_open(*, received: ReceivedSubmission, by) -> bytes:
     """A received body's bytes, for a supervisor. Audited: answers leave the server."""
-    content = open_blob(
-        ciphertext=received.payload_ciphertext,
-        wrapped_key=received.payload_wrapped_key,
-        key_id=received.payload_key_id,
-        context=received.payload_context,
-    )
+    content = _received_body(received)
     audit_record(
         actor=by,
         study=received.study,

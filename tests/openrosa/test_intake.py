@@ -77,6 +77,19 @@ def _withdraw(world):
     )
 
 
+def _consent_again(world):
+    consent_grant(
+        source=world.source,
+        by=world.member(Role.FIELD_RESEARCHER),
+        grant=ConsentGrant(
+            form=world.consent_form,
+            scopes=frozenset({ConsentScope.PARTICIPATE}),
+            method="oral_witnessed",
+            obtained_on=dt.date(2026, 11, 25),
+        ),
+    )
+
+
 # --- Answered once stored, recorded by the worker --------------------------------------------
 
 
@@ -260,16 +273,7 @@ def test_consent_withdrawn_before_the_worker_came_keeps_the_submission_refused(
     assert AuditEvent.objects.filter(action="submission.not_recorded").count() == 1
     assert received_record_pending() == 0  # a refused one is not tried again by itself
 
-    consent_grant(
-        source=study_world.source,
-        by=study_world.member(Role.FIELD_RESEARCHER),
-        grant=ConsentGrant(
-            form=study_world.consent_form,
-            scopes=frozenset({ConsentScope.PARTICIPATE}),
-            method="oral_witnessed",
-            obtained_on=dt.date(2026, 11, 25),
-        ),
-    )
+    _consent_again(study_world)
     received_retry(received=kept, by=study_world.member(Role.SUPERVISOR))
     received_record_pending()
     assert Interview.objects.get().source == study_world.source
@@ -356,16 +360,7 @@ def _signed_in(world, role) -> DjangoClient:
 
 def test_the_interview_list_says_what_waits_and_what_was_refused(study_world, phone, visit_form):
     _refused(study_world, phone)
-    consent_grant(
-        source=study_world.source,
-        by=study_world.member(Role.FIELD_RESEARCHER),
-        grant=ConsentGrant(
-            form=study_world.consent_form,
-            scopes=frozenset({ConsentScope.PARTICIPATE}),
-            method="oral_witnessed",
-            obtained_on=dt.date(2026, 11, 25),
-        ),
-    )
+    _consent_again(study_world)
     post(phone, visit(study_world.source.code))  # waits for a worker
     url = f"/studies/{study_world.study.slug}/interviews/"
 
@@ -409,16 +404,7 @@ def test_a_supervisor_downloads_the_body_and_has_it_recorded_once_consent_is_bac
     assert body["Cache-Control"] == "no-store"
     assert AuditEvent.objects.filter(action="submission.opened").count() == 1
 
-    consent_grant(
-        source=study_world.source,
-        by=study_world.member(Role.FIELD_RESEARCHER),
-        grant=ConsentGrant(
-            form=study_world.consent_form,
-            scopes=frozenset({ConsentScope.PARTICIPATE}),
-            method="oral_witnessed",
-            obtained_on=dt.date(2026, 11, 25),
-        ),
-    )
+    _consent_again(study_world)
     answer = supervisor.post(f"{base}/retry/", follow=True)
     assert answer.status_code == 200
     assert "waits to be recorded again" in answer.content.decode()
