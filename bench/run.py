@@ -1,15 +1,18 @@
 """Fieldwork benchmarks on PostgreSQL: `make bench`, or `.venv/bin/python bench/run.py`.
 
-Creates a scratch database (dropped and re-created), migrates it, generates fresh keys into a
+Creates a scratch database (dropped and re-created), migrates it, empties a scratch Redis
+database (the Celery broker and cache, as in production), generates fresh keys into a
 temporary FIELDWORK_VAR_DIR, runs the benchmarks in `bench/sources_bench.py`,
 `bench/instruments_bench.py`, `bench/queue_bench.py` and `bench/openrosa_bench.py` (OpenRosa
 submissions to gunicorn from a second process) and prints each figure beside its target as it
 is measured.
-Exits 0 even when a target is missed (the output says MISS); exits 2 when PostgreSQL or
-psycopg is not there.
+Exits 0 even when a target is missed (the output says MISS); exits 2 when PostgreSQL, Redis
+or psycopg is not there.
 
     --database-url   postgres://user@host:port/name  (or env BENCH_DATABASE_URL); the name must
                      contain "bench", since the database is dropped
+    --redis-url      redis://host:port/db  (or env BENCH_REDIS_URL; redis://127.0.0.1:6379/15),
+                     emptied before and after
     --quick          smaller sizes, for a smoke run (10,000 interviews, 50 requests each,
                      OpenRosa load for 10 s, floor 5 s, one gunicorn setting)
     --seconds        the OpenRosa load window (60 s; the floor's is a third of it, ≥ 5 s)
@@ -31,7 +34,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/fieldwork_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 START_HINT = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+REDIS_HINT = 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ""'
 
 
 def fail(message: str) -> None:
@@ -42,6 +47,7 @@ def fail(message: str) -> None:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Fieldwork benchmarks on PostgreSQL.")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL))
     parser.add_argument("--sources", type=int, default=10_000, help="sources created (bench 1)")
     parser.add_argument(
         "--population", type=int, default=100_000, help="sources searched (bench 2)"
@@ -106,6 +112,16 @@ def recreate_database(maintenance_url: str, name: str) -> None:
         )
 
 
+def empty_redis(url: str) -> None:
+    """Empty the scratch Redis database (broker queues, cache) the benchmarks use."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=5).flushdb()
+    except redis.RedisError as exc:
+        fail(f"cannot reach Redis at {url} ({exc}).\nStart it with: {REDIS_HINT}")
+
+
 def drop_database(maintenance_url: str, name: str) -> None:
     import psycopg
     from psycopg import sql
@@ -122,8 +138,9 @@ def write_key(path: Path) -> None:
         fh.write(base64.b64encode(os.urandom(32)).decode("ascii") + "\n")
 
 
-def configure_environment(database_url: str, var_dir: Path) -> None:
-    """Everything settings read, set before django.setup(): the scratch database, fresh keys."""
+def configure_environment(database_url: str, redis_url: str, var_dir: Path) -> None:
+    """Everything settings read, set before django.setup(): the scratch database and Redis,
+    fresh keys."""
     write_key(var_dir / "master.key")
     write_key(var_dir / "blind_index.key")
     os.environ.update(
@@ -135,7 +152,7 @@ def configure_environment(database_url: str, var_dir: Path) -> None:
         # One INFO line per source created would flood the terminal (and a log file costs
         # what a deployment chooses); warnings still show.
         LOG_LEVEL="WARNING",
-        REDIS_URL="",
+        REDIS_URL=redis_url,
         DEBUG="false",
     )
     for name in ("FIELDWORK_MASTER_KEY", "FIELDWORK_NEXT_MASTER_KEY", "FIELDWORK_BLIND_INDEX_KEY"):
@@ -147,9 +164,10 @@ def main() -> None:
     maintenance_url, name = scratch_database(args.database_url)
     started = time.perf_counter()
     recreate_database(maintenance_url, name)
+    empty_redis(args.redis_url)
     var_dir = Path(tempfile.mkdtemp(prefix="fieldwork-bench-"))
     try:
-        configure_environment(args.database_url, var_dir)
+        configure_environment(args.database_url, args.redis_url, var_dir)
         sys.path.insert(0, str(ROOT))
         import django
 
@@ -191,6 +209,7 @@ def main() -> None:
             connections.close_all()
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
+        empty_redis(args.redis_url)
         if not args.keep:
             drop_database(maintenance_url, name)
     print(
