@@ -85,6 +85,7 @@ def test_type_autosave_reload_and_recover_after_the_connection_drops(
     page.goto(edit)
     page.wait_for_selector("#restore-notice:not([hidden])")
     assert page.input_value("textarea[name=text]") == TEXT + OFFLINE_TEXT
+    assert _stored_text() == TEXT  # the closed tab sent nothing while offline
     page.evaluate("window.dispatchEvent(new Event('online'))")
     page.wait_for_selector("#save-status[data-state=saved]")
     assert _stored_text() == TEXT + OFFLINE_TEXT

@@ -177,6 +177,12 @@
     if (stopped || inFlight || !window.htmx) return;
     var current = snapshot();
     if (current === lastSaved || current === lastFailed) return;
+    if (navigator.onLine === false) {
+      // The browser knows it is offline: the text stays here, and "online" sends it. A try
+      // now could be queued and land later, after a newer copy from another tab.
+      setStatus("offline", form.dataset.msgOffline);
+      return;
+    }
     sent = current;
     // htmx sends it at once (htmx:beforeRequest marks it in flight); if htmx has not taken
     // charge of the form yet, nothing is sent and the next turn tries again.
