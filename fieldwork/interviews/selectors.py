@@ -36,7 +36,7 @@ from fieldwork.interviews.models import (
     ReviewEvent,
     SubmissionConflict,
 )
-from fieldwork.sources.blobs import open_blob
+from fieldwork.sources.blobs import open_blob, open_payload
 from fieldwork.sources.models import ConsentScope
 from fieldwork.sources.selectors import consent_allows
 from fieldwork.studies.selectors import place_subtree_ids
@@ -342,19 +342,9 @@ def version_content(version: InterviewVersion) -> tuple[dict, list]:
 def conflict_payload(conflict: SubmissionConflict) -> bytes:
     """A refused submission's body exactly as it arrived, opened from its seal (a reviewer
     opens it through `services.conflict_open`, which audits it)."""
-    return open_blob(
-        ciphertext=conflict.payload_ciphertext,
-        wrapped_key=conflict.payload_wrapped_key,
-        key_id=conflict.payload_key_id,
-        context=conflict.payload_context,
-    )
+    return open_payload(conflict)
 
 
 def version_payload(version: InterviewVersion) -> bytes:
     """A version's body exactly as it was received, opened from its seal."""
-    return open_blob(
-        ciphertext=version.payload_ciphertext,
-        wrapped_key=version.payload_wrapped_key,
-        key_id=version.payload_key_id,
-        context=version.payload_context,
-    )
+    return open_payload(version)

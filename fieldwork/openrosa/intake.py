@@ -41,6 +41,7 @@ from fieldwork.openrosa.services import (
     _named_source,
     _Refused,
     _started_at,
+    device_seen,
 )
 from fieldwork.openrosa.submission import SubmissionError, parse_submission, referenced_files
 from fieldwork.openrosa.tasks import record_soon
@@ -246,7 +247,9 @@ def submission_accept(*, token: str, slug: str, xml: bytes) -> SubmissionOutcome
     stored = _insert(_accept_statement(), values)
     if stored is None:
         return None  # revoked, no longer a recorder, retired form, or a known instanceID
-    _device_seen(phone.device_id)
+    seen = device_seen(device_id=phone.device_id, last_seen_at=_seen.get(phone.device_id))
+    if seen is not None:  # this process writes it once a minute at most
+        _remember(_seen, phone.device_id, seen)
     transaction.on_commit(record_soon, robust=True)
     return SubmissionOutcome(status=201, message=_("Interview received."))
 
@@ -265,15 +268,6 @@ def _insert(statement: str, values: list):
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(statement, values, prepare=True)
         return cursor.fetchone()
-
-
-def _device_seen(device_id: int) -> None:
-    """As `services.device_seen`: at most one write a minute per device (and process)."""
-    now = timezone.now()
-    last = _seen.get(device_id)
-    if last is None or now - last > dt.timedelta(minutes=1):
-        _remember(_seen, device_id, now)
-        Device.objects.filter(pk=device_id).update(last_seen_at=now)
 
 
 def forget_cached() -> None:

@@ -50,7 +50,7 @@ from fieldwork.openrosa.submission import (
     parse_submission,
     referenced_files,
 )
-from fieldwork.sources.blobs import open_blob
+from fieldwork.sources.blobs import open_payload
 from fieldwork.sources.models import Source
 from fieldwork.sources.services import consent_require_participation
 
@@ -108,11 +108,14 @@ def device_revoke(*, device: Device, by) -> Device:
     return device
 
 
-def device_seen(*, device: Device) -> None:
-    """Note when a device last called, at most once a minute (no write per request)."""
+def device_seen(*, device_id: int, last_seen_at: dt.datetime | None) -> dt.datetime | None:
+    """Note that a device called now, unless its last call (as the caller knows it) was noted
+    less than a minute ago: no write per request. Returns the time written, if any."""
     now = timezone.now()
-    if device.last_seen_at is None or now - device.last_seen_at > dt.timedelta(minutes=1):
-        Device.objects.filter(pk=device.pk).update(last_seen_at=now)
+    if last_seen_at is not None and now - last_seen_at <= dt.timedelta(minutes=1):
+        return None
+    Device.objects.filter(pk=device_id).update(last_seen_at=now)
+    return now
 
 
 # --------------------------------------------------------------------------- submissions
@@ -504,17 +507,8 @@ def _pending():
     )
 
 
-def _received_body(row: ReceivedSubmission) -> bytes:
-    return open_blob(
-        ciphertext=row.payload_ciphertext,
-        wrapped_key=row.payload_wrapped_key,
-        key_id=row.payload_key_id,
-        context=row.payload_context,
-    )
-
-
 def _record(row: ReceivedSubmission) -> None:
-    xml = _received_body(row)
+    xml = open_payload(row)
     language = row.submitted_by.language
     # Any message is written as the phone would have read it: in its carrier's language.
     with translation.override(language):
@@ -569,7 +563,7 @@ def received_retry(*, received: ReceivedSubmission, by) -> ReceivedSubmission:
 
 def received_open(*, received: ReceivedSubmission, by) -> bytes:
     """A received body's bytes, for a supervisor. Audited: answers leave the server."""
-    content = _received_body(received)
+    content = open_payload(received)
     audit_record(
         actor=by,
         study=received.study,

@@ -154,7 +154,7 @@ def _caller(request: HttpRequest, slug: str, token: str | None) -> Caller | Http
     if not has_perm(user, study, Perm.INTERVIEW_RECORD):
         return _message(403, _("Your role in this study does not allow recording interviews."))
     if device is not None:
-        device_seen(device=device)
+        device_seen(device_id=device.pk, last_seen_at=device.last_seen_at)
     return Caller(study=study, user=user, device=device, token=token)
 
 
@@ -255,12 +255,7 @@ def _accept(request: HttpRequest, slug: str, token: str) -> HttpResponse | None:
     """ODK Collect's usual POST (a device token, one XML part, nothing else) answered from
     the intake's single INSERT (`intake.submission_accept`); None for anything else, which
     the full path below answers and refuses with its usual messages."""
-    if request.headers.get("X-OpenRosa-Version") is None:
-        return None
-    try:
-        if int(request.META.get("CONTENT_LENGTH") or 0) > max_submission_bytes():
-            return None
-    except ValueError:
+    if request.headers.get("X-OpenRosa-Version") is None or _too_large(request):
         return None
     if list(request.FILES) != ["xml_submission_file"]:
         return None
@@ -272,6 +267,16 @@ def _accept(request: HttpRequest, slug: str, token: str) -> HttpResponse | None:
         part.seek(0)  # the full path reads it again
         return None
     return _submission_answer(request, outcome)
+
+
+def _too_large(request: HttpRequest) -> bool:
+    """Over the size advertised in X-OpenRosa-Accept-Content-Length (an unreadable length
+    counts as none: reading the body then says what is wrong)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return length > max_submission_bytes()
 
 
 def _submission_answer(request: HttpRequest, outcome: SubmissionOutcome) -> HttpResponse:
@@ -296,11 +301,7 @@ def submission(request: HttpRequest, slug: str, token: str | None = None) -> Htt
         response = HttpResponse(status=204)
         response["X-OpenRosa-Accept-Content-Length"] = str(max_submission_bytes())
         return response
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > max_submission_bytes():
+    if _too_large(request):
         return _message(
             413,
             _("The submission is larger than the %(max)s MB this server accepts in one request.")

@@ -24,6 +24,17 @@ def seal_blob(*, data: bytes, context: bytes) -> SealedBlob:
     )
 
 
+def open_payload(row) -> bytes:
+    """The body sealed in a row's `payload_*` columns and bound to its `payload_context`: an
+    interview version, a kept conflict, a submission waiting to be recorded."""
+    return open_blob(
+        ciphertext=row.payload_ciphertext,
+        wrapped_key=row.payload_wrapped_key,
+        key_id=row.payload_key_id,
+        context=row.payload_context,
+    )
+
+
 def open_blob(*, ciphertext: bytes, wrapped_key: bytes, key_id: str, context: bytes) -> bytes:
     try:
         master = keyring().master_for(key_id)
