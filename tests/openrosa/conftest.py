@@ -74,15 +74,19 @@ class Phone:
     def head(self, tail: str):
         return self.client.head(self.url(tail), headers=OR_HEADERS)
 
-    def send(self, xml: bytes, *files: tuple[str, bytes], url: str | None = None, **extra):
-        """POST as Collect does, then record what the intake stored, as a worker does moments
-        later (the test's transaction never commits, so no task is queued)."""
+    def post(self, xml: bytes, *files: tuple[str, bytes], url: str | None = None, **extra):
+        """POST as Collect does, and nothing after: no worker has come yet."""
         data = {"xml_submission_file": SimpleUploadedFile("submission.xml", xml, "text/xml")}
         for name, content in files:
             data[name] = SimpleUploadedFile(name, content, "application/octet-stream")
-        response = self.client.post(
+        return self.client.post(
             url or self.url("submission"), data=data, headers={**OR_HEADERS, **extra}
         )
+
+    def send(self, xml: bytes, *files: tuple[str, bytes], url: str | None = None, **extra):
+        """POST as Collect does, then record what the intake stored, as a worker does moments
+        later (the test's transaction never commits, so no task is queued)."""
+        response = self.post(xml, *files, url=url, **extra)
         received_record_pending()
         return response
 

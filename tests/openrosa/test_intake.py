@@ -9,7 +9,6 @@ import time
 import uuid
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client as DjangoClient
 from django.utils import timezone
@@ -31,7 +30,7 @@ from fieldwork.openrosa.tasks import BUSY_RATE, MAX_DEFER_S, Pacer
 from fieldwork.sources.models import ConsentScope
 from fieldwork.sources.services import ConsentGrant, consent_grant, consent_withdraw
 from tests.factories import make_received
-from tests.openrosa.conftest import OR_HEADERS, publish
+from tests.openrosa.conftest import publish
 from tests.sources.test_keys import key_files  # noqa: F401  (fixture)
 
 RESPONSE = "{http://openrosa.org/http/response}"
@@ -48,14 +47,6 @@ def visit(code: str, instance: uuid.UUID | None = None, *, armed_group: str = "d
         f"<source_code>{code}</source_code><armed_group>{armed_group}</armed_group>"
         f"<recording/><meta><instanceID>uuid:{instance}</instanceID></meta></data>"
     ).encode()
-
-
-def post(phone, xml: bytes, *files: tuple[str, bytes]):
-    """A POST as Collect sends it, and nothing after: no worker has come yet."""
-    data = {"xml_submission_file": SimpleUploadedFile("submission.xml", xml, "text/xml")}
-    for name, content in files:
-        data[name] = SimpleUploadedFile(name, content, "application/octet-stream")
-    return phone.client.post(phone.url("submission"), data=data, headers=OR_HEADERS)
 
 
 def message(response) -> str:
@@ -97,7 +88,7 @@ def test_a_phone_is_answered_once_the_body_is_stored_sealed_then_the_worker_reco
     study_world, phone, visit_form
 ):
     xml = visit(study_world.source.code)
-    response = post(phone, xml)
+    response = phone.post(xml)
 
     assert response.status_code == 201
     assert message(response) == "Interview received."
@@ -125,7 +116,7 @@ def test_a_phone_is_answered_once_the_body_is_stored_sealed_then_the_worker_reco
 
 
 def test_the_phone_s_last_call_is_noted(study_world, phone, visit_form):
-    post(phone, visit(study_world.source.code))
+    phone.post(visit(study_world.source.code))
     phone.device.refresh_from_db()
     assert phone.device.last_seen_at is not None
 
@@ -134,8 +125,8 @@ def test_a_resend_while_the_first_still_waits_is_answered_as_a_duplicate(
     study_world, phone, visit_form
 ):
     xml = visit(study_world.source.code)
-    post(phone, xml)
-    again = post(phone, xml)
+    phone.post(xml)
+    again = phone.post(xml)
     assert again.status_code == 201
     assert message(again) == "This submission was already received."
     assert Interview.objects.count() == 1  # the resend had the waiting one recorded first
@@ -144,8 +135,8 @@ def test_a_resend_while_the_first_still_waits_is_answered_as_a_duplicate(
 
 def test_another_body_under_a_waiting_instance_id_is_409_and_kept(study_world, phone, visit_form):
     instance = uuid.uuid4()
-    post(phone, visit(study_world.source.code, instance))
-    other = post(phone, visit(study_world.source.code, instance, armed_group="jnim"))
+    phone.post(visit(study_world.source.code, instance))
+    other = phone.post(visit(study_world.source.code, instance, armed_group="jnim"))
     assert other.status_code == 409
     conflict = SubmissionConflict.objects.get()
     assert conflict.interview == Interview.objects.get()
@@ -154,11 +145,11 @@ def test_another_body_under_a_waiting_instance_id_is_409_and_kept(study_world, p
 
 def test_an_edit_of_a_waiting_submission_becomes_its_second_version(study_world, phone, visit_form):
     first = uuid.uuid4()
-    post(phone, visit(study_world.source.code, first))
+    phone.post(visit(study_world.source.code, first))
     edit = visit(study_world.source.code, armed_group="jnim").replace(
         b"</instanceID>", f"</instanceID><deprecatedID>uuid:{first}</deprecatedID>".encode()
     )
-    response = post(phone, edit)
+    response = phone.post(edit)
     assert response.status_code == 201, message(response)
     interview = Interview.objects.get()
     assert interview.versions.count() == 2
@@ -169,7 +160,7 @@ def test_a_submission_with_its_files_is_recorded_at_once(study_world, phone, vis
     xml = visit(study_world.source.code).replace(
         b"<recording/>", b"<recording>voice.m4a</recording>"
     )
-    response = post(phone, xml, ("voice.m4a", b"\x00\x00\x00\x18ftypM4A "))
+    response = phone.post(xml, ("voice.m4a", b"\x00\x00\x00\x18ftypM4A "))
     assert response.status_code == 201
     assert ReceivedSubmission.objects.count() == 0
     assert Interview.objects.get().current_version.attachments.count() == 1
@@ -181,7 +172,7 @@ def test_a_submission_naming_a_file_not_sent_yet_is_recorded_at_once(
     xml = visit(study_world.source.code).replace(
         b"<recording/>", b"<recording>voice.m4a</recording>"
     )
-    response = post(phone, xml)
+    response = phone.post(xml)
     assert response.status_code == 201
     assert "1 file is still expected." in message(response)
     assert ReceivedSubmission.objects.count() == 0
@@ -195,7 +186,7 @@ def test_a_source_without_consent_is_refused_before_anything_is_stored(
     study_world, phone, visit_form
 ):
     _withdraw(study_world)
-    response = post(phone, visit(study_world.source.code))
+    response = phone.post(visit(study_world.source.code))
     assert response.status_code == 400
     assert "consent" in message(response).lower()
     assert ReceivedSubmission.objects.count() == Interview.objects.count() == 0
@@ -208,16 +199,16 @@ def test_an_interview_dated_in_the_future_is_refused_before_anything_is_stored(
     xml = visit(study_world.source.code).replace(
         b"2026-11-20T09:30:00.000+00:00", f"{future}.000+00:00".encode()
     )
-    response = post(phone, xml)
+    response = phone.post(xml)
     assert response.status_code == 400
     assert "future" in message(response)
     assert ReceivedSubmission.objects.count() == 0
 
 
 def test_a_token_revoked_after_it_was_used_stops_at_once(study_world, phone, visit_form):
-    assert post(phone, visit(study_world.source.code)).status_code == 201
+    assert phone.post(visit(study_world.source.code)).status_code == 201
     device_revoke(device=phone.device, by=study_world.member(Role.STUDY_ADMIN))
-    response = post(phone, visit(study_world.source.code))
+    response = phone.post(visit(study_world.source.code))
     assert response.status_code == 403
     assert "revoked" in message(response)
     assert ReceivedSubmission.objects.count() == 1
@@ -225,34 +216,34 @@ def test_a_token_revoked_after_it_was_used_stops_at_once(study_world, phone, vis
 
 @pytest.mark.parametrize("role", [r for r in Role if r != Role.FIELD_RESEARCHER], ids=str)
 def test_the_carrier_s_role_decides_as_it_does_everywhere(study_world, phone, visit_form, role):
-    assert post(phone, visit(study_world.source.code)).status_code == 201
+    assert phone.post(visit(study_world.source.code)).status_code == 201
     membership = Membership.objects.get(
         study=study_world.study, user=study_world.member(Role.FIELD_RESEARCHER)
     )
     member_change_role(membership=membership, by=study_world.member(Role.STUDY_ADMIN), role=role)
-    response = post(phone, visit(study_world.source.code))
+    response = phone.post(visit(study_world.source.code))
     may_record = role in PERM_ROLES[Perm.INTERVIEW_RECORD]
     assert (response.status_code == 201) == may_record, message(response)
     assert ReceivedSubmission.objects.count() == (2 if may_record else 1)
 
 
 def test_a_carrier_no_longer_a_member_reaches_no_study(study_world, phone, visit_form):
-    assert post(phone, visit(study_world.source.code)).status_code == 201
+    assert phone.post(visit(study_world.source.code)).status_code == 201
     member_remove(
         membership=Membership.objects.get(
             study=study_world.study, user=study_world.member(Role.FIELD_RESEARCHER)
         ),
         by=study_world.member(Role.STUDY_ADMIN),
     )
-    assert post(phone, visit(study_world.source.code)).status_code == 404
+    assert phone.post(visit(study_world.source.code)).status_code == 404
 
 
 def test_a_carrier_whose_account_is_closed_can_send_no_more(study_world, phone, visit_form):
-    assert post(phone, visit(study_world.source.code)).status_code == 201
+    assert phone.post(visit(study_world.source.code)).status_code == 201
     carrier = study_world.member(Role.FIELD_RESEARCHER)
     carrier.is_active = False
     carrier.save(update_fields=["is_active"])
-    assert post(phone, visit(study_world.source.code)).status_code == 404
+    assert phone.post(visit(study_world.source.code)).status_code == 404
 
 
 # --- Refused after the phone was answered: kept, shown, recorded again ------------------------
@@ -261,7 +252,7 @@ def test_a_carrier_whose_account_is_closed_can_send_no_more(study_world, phone, 
 def test_consent_withdrawn_before_the_worker_came_keeps_the_submission_refused(
     study_world, phone, visit_form
 ):
-    post(phone, visit(study_world.source.code))
+    phone.post(visit(study_world.source.code))
     _withdraw(study_world)
 
     assert received_record_pending() == 1
@@ -283,8 +274,8 @@ def test_consent_withdrawn_before_the_worker_came_keeps_the_submission_refused(
 def test_a_body_that_cannot_be_opened_is_set_aside_and_the_queue_goes_on(
     study_world, phone, visit_form
 ):
-    post(phone, visit(study_world.source.code))
-    post(phone, visit(study_world.source.code))
+    phone.post(visit(study_world.source.code))
+    phone.post(visit(study_world.source.code))
     broken = ReceivedSubmission.objects.order_by("pk").first()
     # A tampered row: its key no longer opens its body.
     ReceivedSubmission.objects.filter(pk=broken.pk).update(payload_wrapped_key=b"\x00" * 60)
@@ -309,7 +300,7 @@ def test_a_submission_waiting_through_a_key_rotation_is_recorded_readable(
     from fieldwork.sources.keys import keyring, reset_keyring
 
     xml = visit(study_world.source.code)
-    post(phone, xml)
+    phone.post(xml)
     old_id = ReceivedSubmission.objects.get().payload_key_id
 
     call_command("rotate_master_key", stdout=io.StringIO())
@@ -330,7 +321,7 @@ def test_a_committed_submission_is_recorded_by_the_worker_without_anyone_asking(
 ):
     """Embedded, the task runs in-process as the POST commits; with REDIS_URL set (CI's
     second run) a Celery worker process records it."""
-    response = post(phone, visit(study_world.source.code))
+    response = phone.post(visit(study_world.source.code))
     assert response.status_code == 201
     deadline = time.monotonic() + 60
     while not Interview.objects.exists() and time.monotonic() < deadline:
@@ -346,7 +337,7 @@ def test_a_committed_submission_is_recorded_by_the_worker_without_anyone_asking(
 
 def _refused(world, phone) -> ReceivedSubmission:
     """A submission the worker refused: its source withdrew consent after the phone sent."""
-    post(phone, visit(world.source.code))
+    phone.post(visit(world.source.code))
     _withdraw(world)
     received_record_pending()
     return ReceivedSubmission.objects.get(state=REFUSED)
@@ -361,7 +352,7 @@ def _signed_in(world, role) -> DjangoClient:
 def test_the_interview_list_says_what_waits_and_what_was_refused(study_world, phone, visit_form):
     _refused(study_world, phone)
     _consent_again(study_world)
-    post(phone, visit(study_world.source.code))  # waits for a worker
+    phone.post(visit(study_world.source.code))  # waits for a worker
     url = f"/studies/{study_world.study.slug}/interviews/"
 
     page = _signed_in(study_world, Role.FIELD_RESEARCHER).get(url).content.decode()
@@ -464,8 +455,8 @@ def test_recording_waits_while_phones_send_fast_but_never_past_the_longest_wait(
 
 
 def test_a_paused_recording_stops_before_the_next_row(study_world, phone, visit_form):
-    post(phone, visit(study_world.source.code))
-    post(phone, visit(study_world.source.code))
+    phone.post(visit(study_world.source.code))
+    phone.post(visit(study_world.source.code))
     answers = iter([False, True])
     assert received_record_pending(pause=lambda: next(answers)) == 1
     assert ReceivedSubmission.objects.count() == Interview.objects.count() == 1
