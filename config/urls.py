@@ -4,7 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from fieldwork.accounts.views import language_switch
 
+# Phones first: Django tries these in order on every request, and phones send the most.
 urlpatterns = [
+    path("openrosa/", include("fieldwork.openrosa.urls")),
     path("", RedirectView.as_view(pattern_name="studies:study-list", permanent=False), name="home"),
     path("i18n/setlang/", language_switch, name="set_language"),
     path("accounts/", include("fieldwork.accounts.urls")),
@@ -21,7 +23,6 @@ urlpatterns = [
     path("studies/<slug:slug>/fill/", include("fieldwork.webforms.urls")),
     path("studies/<slug:slug>/devices/", include("fieldwork.openrosa.device_urls")),
     path("studies/<slug:slug>/form-keys/", include("fieldwork.openrosa.key_urls")),
-    path("openrosa/", include("fieldwork.openrosa.urls")),
     path("health/", include("fieldwork.core.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -140,39 +140,41 @@ def _accept_statement() -> str:
     """INSERT the received body if, at this instant, the device is not revoked, its carrier
     is an active member whose role records interviews (`Perm.INTERVIEW_RECORD`, as
     `has_perm` reads it), the version is still usable, and the study has no version under
-    this instanceID; the unique (study, instanceID) of the table refuses a second row."""
+    this instanceID; the unique (study, instanceID) of the table refuses a second row.
+    Named parameters: each value is sent once however often the statement uses it."""
     q = connection.ops.quote_name
     roles = _literals(sorted(PERM_ROLES[Perm.INTERVIEW_RECORD]))
     usable = _literals(USABLE_VERSIONS)
-    columns = (
-        "study_id",
-        "instance_id",
-        "instrument_version_id",
-        "device_id",
-        "submitted_by_id",
-        "state",
-        "payload_ciphertext",
-        "payload_wrapped_key",
-        "payload_key_id",
-        "payload_size",
-        "payload_sha256",
-        "received_at",
-        "reason",
-    )
+    values = {
+        "study_id": "%(study)s",
+        "instance_id": "%(instance)s",
+        "instrument_version_id": "%(version)s",
+        "device_id": "%(device)s",
+        "submitted_by_id": "%(researcher)s",
+        "state": _literals([ReceivedSubmission.State.PENDING]),
+        "payload_ciphertext": "%(ciphertext)s",
+        "payload_wrapped_key": "%(wrapped_key)s",
+        "payload_key_id": "%(key_id)s",
+        "payload_size": "%(size)s",
+        "payload_sha256": "%(sha256)s",
+        "received_at": "%(received_at)s",
+        "reason": "'{}'",  # no reason: JSON's empty object
+    }
     # Single-table conditions rather than a join: less for PostgreSQL to plan on every POST
     # (make bench: openrosa).
     return (
-        f"INSERT INTO {q(ReceivedSubmission._meta.db_table)} ({', '.join(columns)}) "
-        f"SELECT {', '.join(['%s'] * len(columns))} "
+        f"INSERT INTO {q(ReceivedSubmission._meta.db_table)} ({', '.join(values)}) "
+        f"SELECT {', '.join(values.values())} "
         f"WHERE EXISTS (SELECT 1 FROM {q(Device._meta.db_table)} "
-        "WHERE id = %s AND revoked_at IS NULL) "
-        f"AND EXISTS (SELECT 1 FROM {q(User._meta.db_table)} WHERE id = %s AND is_active) "
+        "WHERE id = %(device)s AND revoked_at IS NULL) "
+        f"AND EXISTS (SELECT 1 FROM {q(User._meta.db_table)} "
+        "WHERE id = %(researcher)s AND is_active) "
         f"AND EXISTS (SELECT 1 FROM {q(Membership._meta.db_table)} "
-        f"WHERE user_id = %s AND study_id = %s AND role IN ({roles})) "
+        f"WHERE user_id = %(researcher)s AND study_id = %(study)s AND role IN ({roles})) "
         f"AND EXISTS (SELECT 1 FROM {q(InstrumentVersion._meta.db_table)} "
-        f"WHERE id = %s AND status IN ({usable})) "
+        f"WHERE id = %(version)s AND status IN ({usable})) "
         f"AND NOT EXISTS (SELECT 1 FROM {q(InterviewVersion._meta.db_table)} "
-        "WHERE study_id = %s AND instance_id = %s) "
+        "WHERE study_id = %(study)s AND instance_id = %(instance)s) "
         "ON CONFLICT DO NOTHING RETURNING id"
     )
 
@@ -182,10 +184,6 @@ def _literals(choices) -> str:
     values = [str(choice) for choice in choices]
     assert all(value.isidentifier() for value in values), values
     return ", ".join(f"'{value}'" for value in values)
-
-
-def _db(model, field: str, value):
-    return model._meta.get_field(field).get_db_prep_save(value, connection)
 
 
 def submission_accept(*, token: str, slug: str, xml: bytes) -> SubmissionOutcome | None:
@@ -220,31 +218,22 @@ def submission_accept(*, token: str, slug: str, xml: bytes) -> SubmissionOutcome
     sealed = seal_blob(
         data=xml, context=received_context(study_id=phone.study_id, instance_id=instance_id)
     )
-    received = ReceivedSubmission
-    values = [
-        phone.study_id,
-        _db(received, "instance_id", instance_id),
-        form.version_id,
-        phone.device_id,
-        phone.researcher_id,
-        ReceivedSubmission.State.PENDING,
-        _db(received, "payload_ciphertext", sealed.ciphertext),
-        _db(received, "payload_wrapped_key", sealed.wrapped_key),
-        sealed.key_id,
-        len(xml),
-        hashlib.sha256(xml).hexdigest(),
-        _db(received, "received_at", timezone.now()),
-        _db(received, "reason", {}),
-        # The conditions:
-        phone.device_id,
-        phone.researcher_id,
-        phone.researcher_id,
-        phone.study_id,
-        form.version_id,
-        phone.study_id,
-        _db(InterviewVersion, "instance_id", instance_id),
-    ]
-    stored = _insert(_accept_statement(), values)
+    stored = _insert(
+        _accept_statement(),
+        {
+            "study": phone.study_id,
+            "instance": instance_id,
+            "version": form.version_id,
+            "device": phone.device_id,
+            "researcher": phone.researcher_id,
+            "ciphertext": sealed.ciphertext,
+            "wrapped_key": sealed.wrapped_key,
+            "key_id": sealed.key_id,
+            "size": len(xml),
+            "sha256": hashlib.sha256(xml).hexdigest(),
+            "received_at": timezone.now(),
+        },
+    )
     if stored is None:
         return None  # revoked, no longer a recorder, retired form, or a known instanceID
     seen = device_seen(device_id=phone.device_id, last_seen_at=_seen.get(phone.device_id))
@@ -254,13 +243,14 @@ def submission_accept(*, token: str, slug: str, xml: bytes) -> SubmissionOutcome
     return SubmissionOutcome(status=201, message=_("Interview received."))
 
 
-def _insert(statement: str, values: list):
+def _insert(statement: str, values: dict):
     """Run the accepting statement; on PostgreSQL as a prepared statement with its values
     bound on the server (one plan kept per connection, the body sent as binary), which
-    Django's client-side binding does not do."""
+    Django's client-side binding does not do. Elsewhere the values go through the model's
+    fields, as Django would save them."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(statement, values)
+            cursor.execute(statement, _db_values(values))
             return cursor.fetchone()
     import psycopg
 
@@ -268,6 +258,22 @@ def _insert(statement: str, values: list):
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(statement, values, prepare=True)
         return cursor.fetchone()
+
+
+def _db_values(values: dict) -> dict:
+    """The values as this database stores them (SQLite: a UUID as hex, an aware time as
+    text), through the fields they are saved into."""
+    fields = {
+        "instance": "instance_id",
+        "ciphertext": "payload_ciphertext",
+        "wrapped_key": "payload_wrapped_key",
+        "received_at": "received_at",
+    }
+    get = ReceivedSubmission._meta.get_field
+    return {
+        name: get(fields[name]).get_db_prep_save(value, connection) if name in fields else value
+        for name, value in values.items()
+    }
 
 
 def forget_cached() -> None:

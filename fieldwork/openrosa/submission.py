@@ -68,17 +68,23 @@ def _parse_root(body: bytes) -> etree._Element:
     return root
 
 
-def _meta_value(root: etree._Element, name: str) -> str:
-    """meta/<name> (orx:meta or plain), or a top-level <name> as old Ona forms have it."""
+def _meta_values(root: etree._Element) -> dict[str, str]:
+    """Each meta/<name> (orx:meta or plain) by name, or a top-level <name> as old Ona forms
+    have it where meta has none; the first of each, read in one pass over the root."""
+    meta: dict[str, str] = {}
+    top: dict[str, str] = {}
     for child in root:
-        if local_name(child.tag) == "meta":
+        name = local_name(child.tag)
+        if name == "meta":
             for item in child:
-                if local_name(item.tag) == name:
-                    return (item.text or "").strip()
-    for child in root:
-        if local_name(child.tag) == name:
-            return (child.text or "").strip()
-    return ""
+                meta.setdefault(local_name(item.tag), (item.text or "").strip())
+        elif name in _META_NAMES:
+            top.setdefault(name, (child.text or "").strip())
+    return top | meta
+
+
+#: What `parse_submission` reads of the meta block.
+_META_NAMES = frozenset({"instanceID", "deprecatedID", "deviceID", "deviceid"})
 
 
 def read_answers(element: etree._Element, repeats: Iterable[str] = (), prefix: str = "") -> dict:
@@ -126,7 +132,8 @@ def parse_submission(
     encrypted = (root.get("encrypted") or "").lower() == "yes" or (
         etree.QName(root).namespace == ENCRYPTED_NS
     )
-    instance_id = _meta_value(root, "instanceID")
+    meta = _meta_values(root)
+    instance_id = meta.get("instanceID", "")
     derived = not instance_id
     if derived:
         digest = hashlib.sha256(body).hexdigest()
@@ -136,8 +143,8 @@ def parse_submission(
         "form_id": form_id,
         "version": (root.get("version") or "").strip(),
         "instance_id": instance_id,
-        "deprecated_id": _meta_value(root, "deprecatedID"),
-        "device_id": _meta_value(root, "deviceID") or _meta_value(root, "deviceid"),
+        "deprecated_id": meta.get("deprecatedID", ""),
+        "device_id": meta.get("deviceID") or meta.get("deviceid", ""),
         "root_attributes": attributes,
         "derived_instance_id": derived,
         "root": root,
