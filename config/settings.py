@@ -94,6 +94,13 @@ if USING_EMBEDDED_DB:
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # Server-side prepared statements for the statements that ask for one (the phones'
+    # intake, `fieldwork.openrosa.intake`): planned once per connection, not on every POST.
+    # Django's own queries bind on the client and are never prepared. Behind a pooler in
+    # transaction mode that does not keep prepared statements (pgbouncer before 1.21, or
+    # without max_prepared_statements), set DATABASE_PREPARED_STATEMENTS=false.
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

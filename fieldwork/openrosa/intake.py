@@ -244,10 +244,11 @@ def submission_accept(*, token: str, slug: str, xml: bytes) -> SubmissionOutcome
 
 
 def _insert(statement: str, values: dict):
-    """Run the accepting statement; on PostgreSQL as a prepared statement with its values
-    bound on the server (one plan kept per connection, the body sent as binary), which
-    Django's client-side binding does not do. Elsewhere the values go through the model's
-    fields, as Django would save them."""
+    """Run the accepting statement. On PostgreSQL its values are bound on the server (the
+    body sent as binary), which Django's client-side binding does not do, and it is a
+    prepared statement, planned once per connection, unless the settings turn prepared
+    statements off (`DATABASE_PREPARED_STATEMENTS`). Elsewhere the values go through the
+    model's fields, as Django would save them."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(statement, _db_values(values))

@@ -115,6 +115,26 @@ def test_a_phone_is_answered_once_the_body_is_stored_sealed_then_the_worker_reco
     assert received_record_pending() == 0  # run again: nothing left to do
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: prepared statements and their plans are PostgreSQL's",
+)
+def test_postgresql_plans_the_intake_once_not_on_every_submission(study_world, phone, visit_form):
+    for _ in range(8):
+        assert phone.post(visit(study_world.source.code)).status_code == 201
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            [f'INSERT INTO "{ReceivedSubmission._meta.db_table}"%'],
+        )
+        plans = cursor.fetchall()
+    assert len(plans) == 1  # one statement, prepared on this connection
+    ((generic, custom),) = plans
+    assert generic + custom == 8
+    assert generic >= 3  # PostgreSQL's first five executions are planned each (custom plans)
+
+
 def test_the_phone_s_last_call_is_noted(study_world, phone, visit_form):
     phone.post(visit(study_world.source.code))
     phone.device.refresh_from_db()
