@@ -146,16 +146,41 @@ def interview_queue(*, study, user, waiting: bool = False, **criteria) -> QueryS
     return interviews
 
 
-def interview_state_counts(*, study, user, **criteria) -> dict[str, int]:
-    """How many interviews (matching `interview_list`'s criteria) are in each state; one
-    query."""
-    return dict(
+@dataclass(frozen=True)
+class StateCounts:
+    """How many interviews are in each state, and how many wait for a reviewer (see
+    `interview_queue`)."""
+
+    per_state: dict[str, int]
+    waiting: int
+
+    def matching(self, *, status: str = "", waiting: bool = False) -> int:
+        """How many `interview_queue` lists with the same criteria and this state filter."""
+        if waiting:
+            return self.waiting
+        if status:
+            return self.per_state.get(status, 0)
+        return sum(self.per_state.values())
+
+
+def interview_state_counts(*, study, user, **criteria) -> StateCounts:
+    """How many interviews (matching `interview_list`'s criteria) are in each state, and
+    how many of them wait for a reviewer; one query, which also gives the queue's page count
+    (make bench: queue)."""
+    per_state: dict[str, int] = {}
+    waiting = 0
+    rows = (
         interview_list(study=study, user=user, **criteria)
         .order_by()
-        .values_list("status")
+        .values_list("status", "answered")
         .annotate(n=Count("id"))
-        .values_list("status", "n")
+        .values_list("status", "answered", "n")
     )
+    for status, answered, n in rows:
+        per_state[status] = per_state.get(status, 0) + n
+        if status in WAITING_STATES or answered:
+            waiting += n
+    return StateCounts(per_state=per_state, waiting=waiting)
 
 
 def interview_researcher_choices(*, study) -> QuerySet[User]:

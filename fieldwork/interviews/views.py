@@ -80,9 +80,15 @@ def interview_list_view(request, slug):
     interviews = interview_queue(
         study=study, user=request.user, status="" if waiting else state, waiting=waiting, **criteria
     )
-    per_state = interview_state_counts(study=study, user=request.user, **criteria)
-    counts = [(value, label, per_state.get(value, 0)) for value, label in InterviewStatus.choices]
-    page = Paginator(interviews, PAGE_SIZE).get_page(request.GET.get("page"))
+    state_counts = interview_state_counts(study=study, user=request.user, **criteria)
+    counts = [
+        (value, label, state_counts.per_state.get(value, 0))
+        for value, label in InterviewStatus.choices
+    ]
+    paginator = Paginator(interviews, PAGE_SIZE)
+    # Known from the per-state counts: no second COUNT over the study's interviews.
+    paginator.count = state_counts.matching(status="" if waiting else state, waiting=waiting)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     if waiting_default:

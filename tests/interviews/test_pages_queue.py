@@ -5,6 +5,8 @@ import html as html_lib
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from fieldwork.accounts.models import Role
@@ -61,6 +63,33 @@ def test_page_two_keeps_the_filters(client, world, monkeypatch):
     assert "Page 2 of 2" in second
     shown = [i for i in mine if _short(i) in first + second]
     assert len(shown) == 3 and _short(theirs) not in first + second
+
+
+def test_the_page_count_matches_what_each_filter_lists(client, world, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    for _n in range(2):
+        _record(world)
+    answered = _record(world)
+    interview_review(interview=answered, by=world.member(SUP), to=S.HAS_ISSUES, comment="Age?")
+    interview_comment(interview=answered, by=world.member(FR), text="The source said 35.")
+    for _n in range(2):
+        interview_review(interview=_record(world), by=world.member(SUP), to=S.APPROVED, comment="")
+
+    client.force_login(world.member(SUP))
+    with CaptureQueriesContext(connection) as captured:
+        waiting = _queue(client, world)
+    assert "Page 1 of 3" in waiting  # two received, one answered
+    counting = [
+        q["sql"]
+        for q in captured
+        if "COUNT(" in q["sql"] and 'FROM "interviews_interview" ' in q["sql"]
+    ]
+    assert len(counting) == 1  # the per-state counts give the pages too
+    assert "Page 1 of 2" in _queue(client, world, state=S.RECEIVED)
+    assert "Page 1 of 2" in _queue(client, world, state=S.APPROVED)
+    assert "Page 1 of 5" in _queue(client, world, state="")
+    client.force_login(world.member(FR))
+    assert "Page 1 of 5" in _queue(client, world)
 
 
 def test_state_counts_keep_the_other_filters(client, world):
