@@ -68,6 +68,10 @@ def _parse_root(body: bytes) -> etree._Element:
     return root
 
 
+#: What `parse_submission` reads of the meta block.
+_META_NAMES = frozenset({"instanceID", "deprecatedID", "deviceID", "deviceid"})
+
+
 def _meta_values(root: etree._Element) -> dict[str, str]:
     """Each meta/<name> (orx:meta or plain) by name, or a top-level <name> as old Ona forms
     have it where meta has none; the first of each, read in one pass over the root."""
@@ -81,10 +85,6 @@ def _meta_values(root: etree._Element) -> dict[str, str]:
         elif name in _META_NAMES:
             top.setdefault(name, (child.text or "").strip())
     return top | meta
-
-
-#: What `parse_submission` reads of the meta block.
-_META_NAMES = frozenset({"instanceID", "deprecatedID", "deviceID", "deviceid"})
 
 
 def read_answers(element: etree._Element, repeats: Iterable[str] = (), prefix: str = "") -> dict:
