@@ -146,6 +146,20 @@ def interview_queue(*, study, user, waiting: bool = False, **criteria) -> QueryS
     return interviews
 
 
+def interview_page_ids(interviews: QuerySet[Interview]) -> QuerySet:
+    """The ids of `interviews`, in its order, to page on: a deep page is then an index
+    range, without joining the source, researcher, place and version of every interview
+    before it (make bench: queue); `interview_rows` reads the page's own rows."""
+    return interviews.values_list("pk", flat=True)
+
+
+def interview_rows(interviews: QuerySet[Interview], ids) -> list[Interview]:
+    """The interviews of `interviews` whose ids are `ids`, in that order, read whole."""
+    ids = list(ids)
+    found = interviews.in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
 @dataclass(frozen=True)
 class StateCounts:
     """How many interviews are in each state, and how many wait for a reviewer (see

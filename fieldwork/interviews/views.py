@@ -30,9 +30,11 @@ from fieldwork.interviews.selectors import (
     interview_conflict,
     interview_conflicts,
     interview_get,
+    interview_page_ids,
     interview_queue,
     interview_researcher_choices,
     interview_review_history,
+    interview_rows,
     interview_source_participates,
     interview_state_counts,
     interview_version_diff,
@@ -85,10 +87,11 @@ def interview_list_view(request, slug):
         (value, label, state_counts.per_state.get(value, 0))
         for value, label in InterviewStatus.choices
     ]
-    paginator = Paginator(interviews, PAGE_SIZE)
+    paginator = Paginator(interview_page_ids(interviews), PAGE_SIZE)
     # Known from the per-state counts: no second COUNT over the study's interviews.
     paginator.count = state_counts.matching(status="" if waiting else state, waiting=waiting)
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = interview_rows(interviews, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     if waiting_default:

@@ -92,6 +92,23 @@ def test_the_page_count_matches_what_each_filter_lists(client, world, monkeypatc
     assert "Page 1 of 5" in _queue(client, world)
 
 
+def test_pages_list_the_newest_first_each_interview_once(client, world, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    recorded = [_record(world) for _n in range(5)]
+    client.force_login(world.member(SUP))
+    pages = [_queue(client, world, state="", page=n) for n in (1, 2, 3)]
+    shown = [
+        [
+            _short(i)
+            for i in sorted(recorded, key=lambda i: page.find(_short(i)))
+            if _short(i) in page
+        ]
+        for page in pages
+    ]
+    newest_first = [_short(i) for i in reversed(recorded)]
+    assert shown == [newest_first[0:2], newest_first[2:4], newest_first[4:5]]
+
+
 def test_state_counts_keep_the_other_filters(client, world):
     _record(world)
     client.force_login(world.member(SUP))
