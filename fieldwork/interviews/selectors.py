@@ -44,6 +44,9 @@ from fieldwork.studies.selectors import place_subtree_ids
 #: What a reviewer still has to look at, besides "has issues" interviews the field researcher
 #: has answered (see `interview_queue`).
 WAITING_STATES = (InterviewStatus.RECEIVED, InterviewStatus.EDITED)
+#: The interviews waiting for a reviewer: those states, and "has issues" answered by the
+#: field researcher (`Interview.answered`). The queue lists them; the counts count them.
+WAITING = Q(status__in=WAITING_STATES) | Q(answered=True)
 
 
 def can_review(user, interview) -> bool:
@@ -142,7 +145,7 @@ def interview_queue(*, study, user, waiting: bool = False, **criteria) -> QueryS
         has_conflicts=Exists(SubmissionConflict.objects.filter(interview=OuterRef("pk"))),
     )
     if waiting:
-        interviews = interviews.filter(Q(status__in=WAITING_STATES) | Q(answered=True))
+        interviews = interviews.filter(WAITING)
     return interviews
 
 
@@ -181,19 +184,18 @@ def interview_state_counts(*, study, user, **criteria) -> StateCounts:
     """How many interviews (matching `interview_list`'s criteria) are in each state, and
     how many of them wait for a reviewer; one query, which also gives the queue's page count
     (make bench: queue)."""
-    per_state: dict[str, int] = {}
-    waiting = 0
     rows = (
         interview_list(study=study, user=user, **criteria)
         .order_by()
-        .values_list("status", "answered")
-        .annotate(n=Count("id"))
-        .values_list("status", "answered", "n")
+        .values_list("status")
+        .annotate(n=Count("id"), waiting=Count("id", filter=WAITING))
+        .values_list("status", "n", "waiting")
     )
-    for status, answered, n in rows:
-        per_state[status] = per_state.get(status, 0) + n
-        if status in WAITING_STATES or answered:
-            waiting += n
+    per_state: dict[str, int] = {}
+    waiting = 0
+    for status, n, waiting_here in rows:
+        per_state[status] = n
+        waiting += waiting_here
     return StateCounts(per_state=per_state, waiting=waiting)
 
 
