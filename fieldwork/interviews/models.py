@@ -87,6 +87,9 @@ class Interview(models.Model):
                 fields=["study", "researcher", "-created_at", "-id"],
                 name="interview_by_researcher",
             ),
+            # The queue's per-state counts read this index alone (selectors.
+            # interview_state_counts).
+            models.Index(fields=["study", "status", "answered"], name="interview_state_counts"),
         ]
 
     def __str__(self) -> str:

@@ -49,6 +49,11 @@ WAITING_STATES = (InterviewStatus.RECEIVED, InterviewStatus.EDITED)
 WAITING = Q(status__in=WAITING_STATES) | Q(answered=True)
 
 
+def is_waiting(status: str, answered: bool) -> bool:
+    """`WAITING` for one interview, or one group of interviews, by its state and `answered`."""
+    return status in WAITING_STATES or answered
+
+
 def can_review(user, interview) -> bool:
     return has_perm(user, interview.study, Perm.INTERVIEW_REVIEW)
 
@@ -106,8 +111,17 @@ def interview_list(
             "place",
             "current_version__instrument_version",
         )
-        # Lists never show a version's content; it can be large (make bench: queue).
-        .defer("current_version__payload_ciphertext", "current_version__answers_ciphertext")
+        # Lists never show a version's content, its questionnaire's files or a source's
+        # sealed identity. The questionnaire's files alone were 16 kB on each of a page's 50
+        # rows (make bench: queue); a page that needs one reads it on access.
+        .defer(
+            "current_version__payload_ciphertext",
+            "current_version__answers_ciphertext",
+            "current_version__instrument_version__original_file",
+            "current_version__instrument_version__xform_xml",
+            "source__identity_ciphertext",
+            "source__wrapped_key",
+        )
     )
     if status:
         interviews = interviews.filter(status=status)
@@ -136,13 +150,37 @@ def interview_get(*, study, user, interview_id) -> Interview:
     return interview
 
 
+#: What a queue row shows (templates/interviews/list.html): a page reads only these columns
+#: of its 50 interviews and their source, researcher, place and questionnaire.
+QUEUE_ROW_FIELDS = (
+    "client_uuid",
+    "status",
+    "answered",
+    "created_at",
+    "source__code",
+    "researcher__username",
+    "place__name",
+    "instrument__title",
+    "instrument__form_id",
+    "current_version__payload_format",
+    "current_version__decrypted_at",
+    "current_version__problem_count",
+    "current_version__instrument_version__version",
+)
+
+
 def interview_queue(*, study, user, waiting: bool = False, **criteria) -> QuerySet[Interview]:
     """`interview_list` (same criteria) for the review queue, each row annotated in the same
-    query with `has_conflicts` (refused submissions are kept for it). `waiting`: only what
-    waits for a reviewer: received, edited, and "has issues" answered by the field
-    researcher (`Interview.answered`)."""
-    interviews = interview_list(study=study, user=user, **criteria).annotate(
-        has_conflicts=Exists(SubmissionConflict.objects.filter(interview=OuterRef("pk"))),
+    query with `has_conflicts` (refused submissions are kept for it), with the columns a
+    queue row shows (`QUEUE_ROW_FIELDS`). `waiting`: only what waits for a reviewer:
+    received, edited, and "has issues" answered by the field researcher
+    (`Interview.answered`)."""
+    interviews = (
+        interview_list(study=study, user=user, **criteria)
+        .only(*QUEUE_ROW_FIELDS)
+        .annotate(
+            has_conflicts=Exists(SubmissionConflict.objects.filter(interview=OuterRef("pk"))),
+        )
     )
     if waiting:
         interviews = interviews.filter(WAITING)
@@ -182,20 +220,23 @@ class StateCounts:
 
 def interview_state_counts(*, study, user, **criteria) -> StateCounts:
     """How many interviews (matching `interview_list`'s criteria) are in each state, and
-    how many of them wait for a reviewer; one query, which also gives the queue's page count
-    (make bench: queue)."""
+    how many of them wait for a reviewer; one query, which also gives the queue's page count.
+    It groups by (state, answered) and counts rows: PostgreSQL then reads the
+    `interview_state_counts` index alone, 11 ms for 100,000 interviews where counting ids
+    with a FILTER read the table in 53 ms (make bench: queue)."""
     rows = (
         interview_list(study=study, user=user, **criteria)
         .order_by()
-        .values_list("status")
-        .annotate(n=Count("id"), waiting=Count("id", filter=WAITING))
-        .values_list("status", "n", "waiting")
+        .values_list("status", "answered")
+        .annotate(n=Count("*"))
+        .values_list("status", "answered", "n")
     )
     per_state: dict[str, int] = {}
     waiting = 0
-    for status, n, waiting_here in rows:
-        per_state[status] = n
-        waiting += waiting_here
+    for status, answered, n in rows:
+        per_state[status] = per_state.get(status, 0) + n
+        if is_waiting(status, answered):
+            waiting += n
     return StateCounts(per_state=per_state, waiting=waiting)
 
 

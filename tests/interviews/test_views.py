@@ -1,6 +1,8 @@
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from fieldwork.accounts.models import Role
@@ -121,6 +123,18 @@ def test_queue_query_count_does_not_grow(client, world, django_assert_max_num_qu
     assert html.count("badge state-has_issues") >= 7
     assert html.count('class="badge answered"') == 6
     assert html.count('class="badge conflicts"') == 6
+
+
+def test_a_queue_row_links_its_interview_and_reads_no_sealed_identity(client, world):
+    interview = _record(world)
+    _login(client, world, SUP)
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(_list_url(world, state="")).content.decode()
+    assert f'href="{_url(world, "interview-detail", interview)}"' in html
+    assert world.source.code in html and "version" in html
+    read = " ".join(q["sql"] for q in captured)
+    for column in ("identity_ciphertext", "wrapped_key", "xform_xml", "original_file"):
+        assert f'"{column}"' not in read, column
 
 
 # --- Detail ----------------------------------------------------------------------------------
