@@ -18,6 +18,15 @@ class InterviewStatus(models.TextChoices):
     REJECTED = "rejected", pgettext_lazy("interview status", "Rejected")
 
 
+#: What a reviewer still has to look at, besides "has issues" interviews the field researcher
+#: has answered (see `selectors.interview_queue`).
+WAITING_STATES = (InterviewStatus.RECEIVED, InterviewStatus.EDITED)
+#: The interviews waiting for a reviewer: those states, and "has issues" answered by the
+#: field researcher (`Interview.answered`). The queue lists them, the counts count them, and
+#: an index holds them in the queue's order.
+WAITING = models.Q(status__in=WAITING_STATES) | models.Q(answered=True)
+
+
 class Interview(models.Model):
     """One interview, known by the client-made UUID of its first submission (the OpenRosa
     instanceID); its content is the current `InterviewVersion`."""
@@ -90,6 +99,11 @@ class Interview(models.Model):
             # The queue's per-state counts read this index alone (selectors.
             # interview_state_counts).
             models.Index(fields=["study", "status", "answered"], name="interview_state_counts"),
+            # What waits for a reviewer, newest first: the queue's default view and its deep
+            # pages are a range of this index, not a walk of every interview before them.
+            models.Index(
+                fields=["study", "-created_at", "-id"], name="interview_waiting", condition=WAITING
+            ),
         ]
 
     def __str__(self) -> str:

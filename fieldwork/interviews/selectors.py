@@ -12,7 +12,6 @@ from django.db.models import (
     Exists,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
 )
 from django.http import Http404
@@ -29,6 +28,8 @@ from fieldwork.accounts.permissions import (
 from fieldwork.core.i18n import in_reader_language
 from fieldwork.instruments.models import Disclosure, Question
 from fieldwork.interviews.models import (
+    WAITING,
+    WAITING_STATES,
     Attachment,
     Interview,
     InterviewStatus,
@@ -41,16 +42,10 @@ from fieldwork.sources.models import ConsentScope
 from fieldwork.sources.selectors import consent_allows
 from fieldwork.studies.selectors import place_subtree_ids
 
-#: What a reviewer still has to look at, besides "has issues" interviews the field researcher
-#: has answered (see `interview_queue`).
-WAITING_STATES = (InterviewStatus.RECEIVED, InterviewStatus.EDITED)
-#: The interviews waiting for a reviewer: those states, and "has issues" answered by the
-#: field researcher (`Interview.answered`). The queue lists them; the counts count them.
-WAITING = Q(status__in=WAITING_STATES) | Q(answered=True)
-
 
 def is_waiting(status: str, answered: bool) -> bool:
-    """`WAITING` for one interview, or one group of interviews, by its state and `answered`."""
+    """`models.WAITING` for one interview, or one group of interviews, by its state and
+    `answered`."""
     return status in WAITING_STATES or answered
 
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from fieldwork.accounts.models import Role
-from fieldwork.interviews import views
+from fieldwork.interviews import selectors, views
 from fieldwork.interviews.models import Interview, InterviewStatus
 from fieldwork.interviews.services import interview_comment, interview_record, interview_review
 from fieldwork.studies.models import PlaceLevel
@@ -205,3 +205,32 @@ def test_a_row_names_the_questionnaire_version(client, world):
     html = html_lib.unescape(_queue(client, world))
     assert f"version {world.instrument_version.version}" in html
     assert "version 1<" not in html
+
+
+# --- Indexes the queue reads (make bench: queue) ---------------------------------------------
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL: the plans are PostgreSQL's"
+)
+def test_postgresql_reads_the_waiting_queue_and_its_counts_from_their_indexes(world):
+    """A deep page of what waits is a range of the `interview_waiting` partial index, and
+    the per-state counts read `interview_state_counts` alone. If the queue's filter and the
+    index's condition drift apart, PostgreSQL can no longer use the index: this fails."""
+    _record(world)
+    supervisor = world.member(SUP)
+    page = selectors.interview_page_ids(
+        selectors.interview_queue(study=world.study, user=supervisor, waiting=True)
+    )[2450:2500]
+    with CaptureQueriesContext(connection) as captured:
+        selectors.interview_state_counts(study=world.study, user=supervisor)
+    (counts,) = [q["sql"] for q in captured if "GROUP BY" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")  # a few test rows: a scan would be cheaper
+        try:
+            assert "interview_waiting" in page.explain()
+            cursor.execute("EXPLAIN " + counts)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "Index Only Scan using interview_state_counts" in plan, plan
+        finally:
+            cursor.execute("RESET enable_seqscan")
