@@ -91,7 +91,11 @@ USING_EMBEDDED_DB = DATABASES["default"]["ENGINE"].endswith("sqlite3")
 if USING_EMBEDDED_DB:
     # The test database is a file, so the leak test can read every byte SQLite wrote.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_fieldwork.sqlite3")}
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Two requests writing at once (a transcript's autosave beside its save): a transaction
+    # begun DEFERRED that reads, then writes, gets "database is locked" at once, without
+    # waiting, when another holds the write lock. IMMEDIATE takes the lock at BEGIN, so
+    # the second writer waits up to `timeout` seconds instead.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     # Server-side prepared statements for the statements that ask for one (the phones'
