@@ -79,8 +79,9 @@ def interview_list_view(request, slug):
     criteria = filters.criteria() if filters.is_valid() else {}
     state = filters.cleaned_data.get("state", "") if filters.is_valid() else ""
     waiting = state == forms.WAITING
+    status = "" if waiting else state  # "waiting" is not a state but a filter of its own
     interviews = interview_queue(
-        study=study, user=request.user, status="" if waiting else state, waiting=waiting, **criteria
+        study=study, user=request.user, status=status, waiting=waiting, **criteria
     )
     state_counts = interview_state_counts(study=study, user=request.user, **criteria)
     counts = [
@@ -89,7 +90,7 @@ def interview_list_view(request, slug):
     ]
     paginator = Paginator(interview_page_ids(interviews), PAGE_SIZE)
     # Known from the per-state counts: no second COUNT over the study's interviews.
-    paginator.count = state_counts.matching(status="" if waiting else state, waiting=waiting)
+    paginator.count = state_counts.matching(status=status, waiting=waiting)
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = interview_rows(interviews, page.object_list)
     query = request.GET.copy()
