@@ -8,6 +8,12 @@ it saw it, and look after this process's new row was stored. So a burst of phone
 round trip to Redis per process twice a second, not one per submission, and nothing waits
 for a task that is not coming.
 
+A task that finds a backlog (more than `HELP_BACKLOG` waiting) asks for a helper: it queues
+the next task at once, which a free worker process takes, and which asks in turn while the
+backlog lasts. So every process of the worker records a backlog, each its own rows (they
+are locked and skipped by the others), and once it is gone the last task queued finds
+nothing and ends.
+
 Phones first: while they send faster than `BUSY_RATE` a second, a started task waits rather
 than records (`Pacer`), so that a burst of phones is answered at the speed of the intake's
 INSERT, not slowed by the recording's queries, which PostgreSQL runs at the web's priority
@@ -42,6 +48,9 @@ POLL_S = 0.2
 BUSY_RATE = 50.0
 #: The longest a submission waits to be recorded because of a burst, in seconds.
 MAX_DEFER_S = 120.0
+#: More submissions waiting than this, and a task asks for a helper (about what one
+#: process records in a second).
+HELP_BACKLOG = 50
 
 #: When this process last knew a task to be queued and not started (time.monotonic()).
 _queued_seen_at = float("-inf")
@@ -64,6 +73,8 @@ def received_record_task() -> int:
     handled = 0
     while True:
         if not pacer.phones_first():
+            if backlog_over(HELP_BACKLOG):
+                record_soon()  # a helper, for another worker process
             handled += received_record_pending(pause=pacer.phones_first)
         if time.monotonic() - started >= LINGER_S and not pacer.deferring:
             return handled
@@ -100,6 +111,13 @@ class Pacer:
             .first()
         )
         return oldest is not None and (timezone.now() - oldest).total_seconds() > MAX_DEFER_S
+
+
+def backlog_over(count: int) -> bool:
+    """Whether more than `count` submissions wait to be recorded (read from the index of
+    waiting rows, stopping at `count` + 1)."""
+    waiting = ReceivedSubmission.objects.filter(state=ReceivedSubmission.State.PENDING)
+    return waiting.order_by("pk").values_list("pk", flat=True)[count : count + 1].exists()
 
 
 def record_soon() -> None:

@@ -9,6 +9,8 @@ import time
 import uuid
 
 import pytest
+from celery.signals import before_task_publish
+from django.conf import settings
 from django.db import connection
 from django.test import Client as DjangoClient
 from django.utils import timezone
@@ -20,13 +22,21 @@ from fieldwork.accounts.services import member_change_role, member_remove
 from fieldwork.audit.models import AuditEvent
 from fieldwork.interviews.models import Interview, InterviewVersion, SubmissionConflict
 from fieldwork.interviews.selectors import version_content, version_payload
+from fieldwork.openrosa import tasks
 from fieldwork.openrosa.models import ReceivedSubmission
 from fieldwork.openrosa.services import (
+    RECORD_BATCH,
     device_revoke,
     received_record_pending,
     received_retry,
 )
-from fieldwork.openrosa.tasks import BUSY_RATE, MAX_DEFER_S, Pacer
+from fieldwork.openrosa.tasks import (
+    BUSY_RATE,
+    HELP_BACKLOG,
+    MAX_DEFER_S,
+    Pacer,
+    received_record_task,
+)
 from fieldwork.sources.models import ConsentScope
 from fieldwork.sources.services import ConsentGrant, consent_grant, consent_withdraw
 from tests.factories import make_received
@@ -480,3 +490,63 @@ def test_a_paused_recording_stops_before_the_next_row(study_world, phone, visit_
     answers = iter([False, True])
     assert received_record_pending(pause=lambda: next(answers)) == 1
     assert ReceivedSubmission.objects.count() == Interview.objects.count() == 1
+
+
+def test_more_waiting_than_a_batch_are_all_recorded_in_order(study_world, phone, visit_form):
+    sent = [uuid.uuid4() for _ in range(RECORD_BATCH + 2)]
+    for instance in sent:
+        phone.post(visit(study_world.source.code, instance))
+
+    assert received_record_pending() == len(sent)
+
+    assert ReceivedSubmission.objects.count() == 0
+    recorded = Interview.objects.order_by("pk").values_list("client_uuid", flat=True)
+    assert list(recorded) == sent  # oldest first
+
+
+@pytest.mark.parametrize("same_body", [True, False])
+def test_a_waiting_row_whose_instance_id_was_stored_meanwhile_is_a_duplicate_or_a_conflict(
+    study_world, phone, visit_form, same_body
+):
+    """The full path can store an instanceID while the intake's row for it waits (a phone's
+    re-send racing the worker): the worker then answers that row as the full path would."""
+    instance = uuid.uuid4()
+    first = visit(study_world.source.code, instance)
+    phone.post(first)
+    received_record_pending()
+    again = first if same_body else visit(study_world.source.code, instance, armed_group="jnim")
+    make_received(device=phone.device, version=visit_form, body=again, instance_id=instance)
+
+    assert received_record_pending() == 1
+
+    assert ReceivedSubmission.objects.count() == 0
+    interview = Interview.objects.get()
+    assert interview.versions.count() == 1
+    assert version_content(interview.current_version)[0]["armed_group"] == "dna"
+    assert SubmissionConflict.objects.count() == (0 if same_body else 1)
+
+
+@pytest.mark.skipif(
+    not settings.REDIS_URL,
+    reason="needs a broker: embedded, the task runs in-process and records a backlog itself",
+)
+@pytest.mark.parametrize(("waiting", "helpers"), [(HELP_BACKLOG + 1, 1), (HELP_BACKLOG, 0)])
+def test_a_task_that_finds_a_backlog_asks_another_worker_process_to_help(
+    study_world, visit_form, monkeypatch, waiting, helpers
+):
+    device, _token = study_world.device
+    for _ in range(waiting):
+        make_received(device=device, version=visit_form, body=b"<data/>", instance_id=uuid.uuid4())
+    monkeypatch.setattr(tasks, "_queued_seen_at", float("-inf"))
+    published = []
+
+    def count(sender=None, **kwargs):
+        published.append(sender)
+
+    before_task_publish.connect(count, weak=False)
+    try:
+        assert received_record_task() == waiting  # run here, as a worker process runs it
+    finally:
+        before_task_publish.disconnect(count)
+
+    assert published == [received_record_task.name] * helpers
