@@ -304,6 +304,9 @@ class _Info:
 
 
 _ROOT = QuestionSpec(name="data", path="", type="group")
+#: A wrong answer: no value, and what writes the message. Named once: an annotation spelled
+#: out on the helper `_typed` defines for each answer would be built for each answer too.
+_Wrong = tuple[None, Callable[[], str]]
 
 
 class _Check:
@@ -621,7 +624,7 @@ class _Check:
     ) -> tuple[Any, Callable[[], str] | None]:
         """(normalized value, None) or (None, what writes what is wrong)."""
 
-        def wrong(template: Any, **more: Any) -> tuple[None, Callable[[], str]]:
+        def wrong(template: Any, **more: Any) -> _Wrong:
             # `template` is lazy: the message is written in each language when kept.
             def problem() -> str:
                 names = {"question": self._question(spec), "value": self._shown(text)}
