@@ -176,7 +176,7 @@ def _conflict(
         submitted_by=by,
         received_at=received_at or timezone.now(),
     )
-    sealed = seal_blob(data=raw, context=conflict.payload_context)
+    sealed = seal_blob(data=raw, context=conflict.payload_context, compress=True)
     conflict.payload_ciphertext = sealed.ciphertext
     conflict.payload_wrapped_key, conflict.payload_key_id = sealed.wrapped_key, sealed.key_id
     conflict.save(force_insert=True)
@@ -544,7 +544,7 @@ def version_build(
         problem_count=len(notes or []) + len(problems),
         expected_attachments=list(expected_attachments or []),
     )
-    payload = seal_blob(data=raw, context=version.payload_context)
+    payload = seal_blob(data=raw, context=version.payload_context, compress=True)
     version.payload_ciphertext = payload.ciphertext
     version.payload_wrapped_key, version.payload_key_id = payload.wrapped_key, payload.key_id
     if answers is not None:
@@ -557,6 +557,7 @@ def _seal_answers(version: InterviewVersion, *, answers: dict, problems: list[di
     sealed = seal_blob(
         data=json.dumps({"answers": answers, "problems": problems}, ensure_ascii=False).encode(),
         context=version.answers_context,
+        compress=True,
     )
     version.answers_ciphertext = sealed.ciphertext
     version.answers_wrapped_key, version.answers_key_id = sealed.wrapped_key, sealed.key_id

@@ -216,7 +216,9 @@ def submission_accept(*, token: str, slug: str, xml: bytes) -> SubmissionOutcome
                 return None
     instance_id = _instance_uuid(head.instance_id)
     sealed = seal_blob(
-        data=xml, context=received_context(study_id=phone.study_id, instance_id=instance_id)
+        data=xml,
+        context=received_context(study_id=phone.study_id, instance_id=instance_id),
+        compress=True,
     )
     stored = _insert(
         _accept_statement(),

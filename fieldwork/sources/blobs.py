@@ -14,11 +14,12 @@ class SealedBlob:
     key_id: str
 
 
-def seal_blob(*, data: bytes, context: bytes) -> SealedBlob:
+def seal_blob(*, data: bytes, context: bytes, compress: bool = False) -> SealedBlob:
+    """`compress` text (see `crypto.seal_bytes`); `open_blob` reads either."""
     ring = keyring()
     dek = crypto.generate_key()
     return SealedBlob(
-        ciphertext=crypto.seal_bytes(dek=dek, data=data, context=context),
+        ciphertext=crypto.seal_bytes(dek=dek, data=data, context=context, compress=compress),
         wrapped_key=crypto.wrap_key(master=ring.wrapping_key, dek=dek, context=context),
         key_id=ring.wrapping_key_id,
     )

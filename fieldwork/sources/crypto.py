@@ -17,9 +17,11 @@ import hmac
 import json
 import os
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 
+import zstandard
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -28,6 +30,7 @@ NONCE_BYTES = 12
 _WRAP_AAD = b"fieldwork/dek/v1|"
 _IDENTITY_AAD = b"fieldwork/identity/v1|"
 _BYTES_AAD = b"fieldwork/bytes/v1|"
+_ZSTD_BYTES_AAD = b"fieldwork/bytes+zstd/v1|"
 
 
 class CryptoKeyError(Exception):
@@ -96,19 +99,56 @@ def open_sealed(*, dek: bytes, sealed: bytes, context: bytes) -> dict:
     return json.loads(plaintext)
 
 
-def seal_bytes(*, dek: bytes, data: bytes, context: bytes) -> bytes:
+def seal_bytes(*, dek: bytes, data: bytes, context: bytes, compress: bool = False) -> bytes:
     """Seal a file's bytes (an attachment, a transcript) under its own data key; `context`
-    binds it to its row so a ciphertext copied elsewhere does not open."""
+    binds it to its row so a ciphertext copied elsewhere does not open.
+
+    `compress`: for text (a submission's XML, its answers), which the database can no longer
+    compress once it is sealed: zstd first, then sealed under its own associated-data label,
+    behind a mark byte (`_ZSTD_MARK`). The label is authenticated, so a sealed file is never
+    read in the other format; the ciphertext's length then says how compressible the text
+    was, where a plain one says its length (which rows keep in clear anyway)."""
     nonce = os.urandom(NONCE_BYTES)
+    if compress:
+        packed = _zstd_compressor().compress(bytes(data))
+        return _ZSTD_MARK + nonce + AESGCM(dek).encrypt(nonce, packed, _ZSTD_BYTES_AAD + context)
     return nonce + AESGCM(dek).encrypt(nonce, bytes(data), _BYTES_AAD + context)
 
 
 def open_sealed_bytes(*, dek: bytes, sealed: bytes, context: bytes) -> bytes:
+    """The bytes `seal_bytes` sealed, compressed or not."""
     sealed = bytes(sealed)
+    aead = AESGCM(dek)
+    if sealed[:1] == _ZSTD_MARK:
+        body = sealed[1:]
+        try:
+            packed = aead.decrypt(body[:NONCE_BYTES], body[NONCE_BYTES:], _ZSTD_BYTES_AAD + context)
+        except InvalidTag:
+            pass  # not compressed: a plain one whose random nonce begins with the mark
+        else:
+            return zstandard.ZstdDecompressor().decompress(packed)
     try:
-        return AESGCM(dek).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], _BYTES_AAD + context)
+        return aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], _BYTES_AAD + context)
     except InvalidTag as exc:
         raise WrongKeyError("These bytes do not open with their data key.") from exc
+
+
+#: What begins a compressed sealed file; a plain one begins with its random nonce.
+_ZSTD_MARK = b"Z"
+#: zstd's fastest level: a 10 kB submission in about 50 µs, to a fifth of its size.
+_ZSTD_LEVEL = 1
+_zstd = threading.local()
+
+
+def _zstd_compressor() -> zstandard.ZstdCompressor:
+    """One compressor per thread (they are not thread-safe), writing the content size in
+    each frame, which `ZstdDecompressor.decompress` needs."""
+    compressor = getattr(_zstd, "compressor", None)
+    if compressor is None:
+        compressor = _zstd.compressor = zstandard.ZstdCompressor(
+            level=_ZSTD_LEVEL, write_content_size=True
+        )
+    return compressor
 
 
 # --- Blind indexes ----------------------------------------------------------------------------

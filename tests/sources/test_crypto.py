@@ -54,3 +54,49 @@ def test_sealed_identity_opens_only_with_its_key_and_context():
 def test_malformed_keys_are_refused_with_a_clear_message(text, message):
     with pytest.raises(crypto.KeyFormatError, match=message):
         crypto.decode_key(text, where="FIELDWORK_MASTER_KEY")
+
+
+SUBMISSION = (
+    "<data id='checkpoint' version='3'>"
+    + "".join(
+        f"<q{n}>Contrôle au poste de Boni, paiement exigé, passagers fouillés.</q{n}>"
+        for n in range(200)
+    )
+    + "</data>"
+).encode()
+
+
+def test_text_sealed_compressed_opens_as_it_was_in_a_fraction_of_its_size():
+    dek = crypto.generate_key()
+    plain = crypto.seal_bytes(dek=dek, data=SUBMISSION, context=b"version|1")
+    packed = crypto.seal_bytes(dek=dek, data=SUBMISSION, context=b"version|1", compress=True)
+
+    assert crypto.open_sealed_bytes(dek=dek, sealed=packed, context=b"version|1") == SUBMISSION
+    assert crypto.open_sealed_bytes(dek=dek, sealed=plain, context=b"version|1") == SUBMISSION
+    assert len(packed) < len(SUBMISSION) / 5 < len(plain)
+    assert b"Boni" not in packed
+    with pytest.raises(crypto.WrongKeyError):
+        crypto.open_sealed_bytes(dek=dek, sealed=packed, context=b"version|2")
+    with pytest.raises(crypto.WrongKeyError):
+        crypto.open_sealed_bytes(dek=crypto.generate_key(), sealed=packed, context=b"version|1")
+
+
+def test_a_file_sealed_as_is_is_never_read_as_compressed():
+    dek = crypto.generate_key()
+    # A file that is itself zstd, and plain ciphertexts whose random nonce begins like a
+    # compressed one's (one in 256): each opens to exactly its bytes.
+    archive = crypto._zstd_compressor().compress(SUBMISSION)
+    assert (
+        crypto.open_sealed_bytes(
+            dek=dek, sealed=crypto.seal_bytes(dek=dek, data=archive, context=b"a"), context=b"a"
+        )
+        == archive
+    )
+    lookalikes = 0
+    for n in range(5000):
+        data = f"attachment {n}".encode()
+        sealed = crypto.seal_bytes(dek=dek, data=data, context=b"a")
+        if sealed.startswith(crypto._ZSTD_MARK):
+            lookalikes += 1
+            assert crypto.open_sealed_bytes(dek=dek, sealed=sealed, context=b"a") == data
+    assert lookalikes > 0
